@@ -1,0 +1,93 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Data;
+
+/// <summary>
+/// Per-feature standardisation z = (x − mean) / std, fitted on training data and stored with the model.
+/// A constant feature (std 0) is only centred. Immutable and thread-safe.
+/// </summary>
+public sealed class FeatureStandardizer
+{
+    /// <summary>Creates a standardiser from known statistics.</summary>
+    /// <param name="means">Per-feature means.</param>
+    /// <param name="scales">Per-feature standard deviations; 0 is treated as 1.</param>
+    /// <exception cref="ArgumentException">The arrays differ in length or contain non-finite values.</exception>
+    public FeatureStandardizer(IReadOnlyList<double> means, IReadOnlyList<double> scales)
+    {
+        ArgumentNullException.ThrowIfNull(means);
+        ArgumentNullException.ThrowIfNull(scales);
+        if (means.Count != scales.Count)
+        {
+            throw new ArgumentException($"Standardisation has {means.Count} means but {scales.Count} scales.");
+        }
+
+        if (means.Any(m => !double.IsFinite(m)) || scales.Any(s => !double.IsFinite(s) || s < 0))
+        {
+            throw new ArgumentException("Standardisation means and scales must be finite, and scales non-negative.");
+        }
+
+        Means = [.. means];
+        Scales = [.. scales.Select(s => s == 0 ? 1.0 : s)];
+    }
+
+    /// <summary>Per-feature means.</summary>
+    public IReadOnlyList<double> Means { get; }
+
+    /// <summary>Per-feature scales (population standard deviations; 1 for constant features).</summary>
+    public IReadOnlyList<double> Scales { get; }
+
+    /// <summary>Fits means and population standard deviations over one or more datasets.</summary>
+    /// <param name="batches">The data, in any number of pieces with the same width.</param>
+    /// <returns>The fitted standardiser.</returns>
+    /// <exception cref="ArgumentException">No rows, or pieces of different widths.</exception>
+    public static FeatureStandardizer Fit(IEnumerable<MultiHeadDataset> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        double[]? mean = null;
+        double[]? m2 = null;
+        long n = 0;
+        foreach (var batch in batches)
+        {
+            mean ??= new double[batch.FeatureCount];
+            m2 ??= new double[batch.FeatureCount];
+            if (batch.FeatureCount != mean.Length)
+            {
+                throw new ArgumentException($"A batch has {batch.FeatureCount} feature columns, but the first had {mean.Length}.");
+            }
+
+            var x = batch.Features;
+            for (int r = 0; r < batch.RowCount; r++)
+            {
+                n++;
+                for (int j = 0; j < mean.Length; j++)
+                {
+                    // Welford's update keeps the variance accurate for large means.
+                    double v = x[r * mean.Length + j];
+                    double delta = v - mean[j];
+                    mean[j] += delta / n;
+                    m2[j] += delta * (v - mean[j]);
+                }
+            }
+        }
+
+        if (mean is null || m2 is null || n == 0)
+        {
+            throw new ArgumentException("Standardisation needs at least one row.");
+        }
+
+        return new FeatureStandardizer(mean, m2.Select(s => Math.Sqrt(s / n)).ToArray());
+    }
+
+    /// <summary>Applies the standardisation to a [rows, features] tensor, returning a new tensor.</summary>
+    /// <param name="features">The raw features.</param>
+    /// <returns>The standardised features.</returns>
+    public Tensor Apply(Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        using var scope = NewDisposeScope();
+        var mean = tensor(Means.Select(m => (float)m).ToArray(), device: features.device);
+        var scale = tensor(Scales.Select(s => (float)s).ToArray(), device: features.device);
+        return ((features - mean) / scale).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,237 @@
+using System.Globalization;
+using MultiHeadClassifier.Heads;
+
+namespace MultiHeadClassifier.Data;
+
+/// <summary>
+/// In-memory training or evaluation data: a feature matrix (rows × features) and a label matrix
+/// (rows × heads) with −1 for a missing label. Validated and copied when created; immutable and thread-safe.
+/// </summary>
+public sealed class MultiHeadDataset
+{
+    /// <summary>The label value that marks a missing rating.</summary>
+    public const int MissingLabel = -1;
+
+    private readonly float[] _features;
+    private readonly int[] _labels;
+
+    /// <summary>Creates a dataset from rectangular arrays.</summary>
+    /// <param name="features">Rows × features; every value finite.</param>
+    /// <param name="labels">Rows × heads; class indices or −1 for missing. Null for unlabelled (prediction-only) data.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
+    /// <exception cref="ArgumentException">The data is empty, a value is NaN or infinite, the row counts differ, or a label is below −1.</exception>
+    public MultiHeadDataset(float[,] features, int[,]? labels = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        int rows = features.GetLength(0);
+        int width = features.GetLength(1);
+        var flat = new float[rows * width];
+        Buffer.BlockCopy(features, 0, flat, 0, flat.Length * sizeof(float));
+        (_features, RowCount, FeatureCount) = (flat, rows, width);
+        (_labels, HeadCount) = FlattenLabels(labels, rows);
+        Validate();
+    }
+
+    /// <summary>Creates a dataset from jagged feature rows.</summary>
+    /// <param name="features">One array per row, all of the same length; every value finite.</param>
+    /// <param name="labels">Rows × heads; class indices or −1 for missing. Null for unlabelled data.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> or a row is null.</exception>
+    /// <exception cref="ArgumentException">The rows differ in width, the data is empty, a value is NaN or infinite, or the row counts differ.</exception>
+    public MultiHeadDataset(float[][] features, int[,]? labels = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        int rows = features.Length;
+        int width = rows == 0 ? 0 : features[0]?.Length ?? throw new ArgumentNullException(nameof(features), "Feature row 0 is null.");
+        var flat = new float[rows * width];
+        for (int r = 0; r < rows; r++)
+        {
+            float[] row = features[r] ?? throw new ArgumentNullException(nameof(features), $"Feature row {r} is null.");
+            if (row.Length != width)
+            {
+                throw new ArgumentException($"Feature row {r} has {row.Length} values, but row 0 has {width}; every row must have the same width.", nameof(features));
+            }
+
+            Array.Copy(row, 0, flat, r * width, width);
+        }
+
+        (_features, RowCount, FeatureCount) = (flat, rows, width);
+        (_labels, HeadCount) = FlattenLabels(labels, rows);
+        Validate();
+    }
+
+    private MultiHeadDataset(float[] features, int[] labels, int rows, int width, int heads)
+    {
+        (_features, _labels, RowCount, FeatureCount, HeadCount) = (features, labels, rows, width, heads);
+    }
+
+    /// <summary>Number of rows.</summary>
+    public int RowCount { get; }
+
+    /// <summary>Number of feature columns.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Number of label columns (0 for unlabelled data).</summary>
+    public int HeadCount { get; }
+
+    /// <summary>Whether the dataset carries labels.</summary>
+    public bool HasLabels => HeadCount > 0;
+
+    /// <summary>The features, row-major (row r starts at r · <see cref="FeatureCount"/>).</summary>
+    public ReadOnlySpan<float> Features => _features;
+
+    /// <summary>The labels, row-major (row r starts at r · <see cref="HeadCount"/>); −1 is missing.</summary>
+    public ReadOnlySpan<int> Labels => _labels;
+
+    /// <summary>The label of one row and head; −1 when missing.</summary>
+    /// <param name="row">Row index.</param>
+    /// <param name="head">Head (label column) index.</param>
+    /// <returns>The class index or −1.</returns>
+    public int Label(int row, int head) => _labels[row * HeadCount + head];
+
+    /// <summary>The labels of one head as a new array (−1 for missing).</summary>
+    /// <param name="head">Head (label column) index.</param>
+    /// <returns>One label per row.</returns>
+    public int[] HeadLabels(int head)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(head);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(head, HeadCount);
+        var result = new int[RowCount];
+        for (int r = 0; r < RowCount; r++)
+        {
+            result[r] = _labels[r * HeadCount + head];
+        }
+
+        return result;
+    }
+
+    /// <summary>Counts the labelled rows per class for each head.</summary>
+    /// <param name="heads">The heads, in label-column order.</param>
+    /// <returns>One array of K counts per head.</returns>
+    /// <exception cref="ArgumentException">The dataset does not fit the heads; see <see cref="ValidateFor"/>.</exception>
+    public long[][] ClassCounts(IReadOnlyList<HeadDefinition> heads)
+    {
+        ValidateFor(heads, FeatureCount);
+        var counts = heads.Select(h => new long[h.ClassCount]).ToArray();
+        for (int r = 0; r < RowCount; r++)
+        {
+            for (int h = 0; h < HeadCount; h++)
+            {
+                int y = _labels[r * HeadCount + h];
+                if (y >= 0)
+                {
+                    counts[h][y]++;
+                }
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>
+    /// Checks that this dataset fits a model: the feature width, the number of label columns, and every label in
+    /// −1..K−1 for its head.
+    /// </summary>
+    /// <param name="heads">The heads, in label-column order.</param>
+    /// <param name="featureCount">The model's input width.</param>
+    /// <param name="requireLabels">Whether labels must be present.</param>
+    /// <exception cref="ArgumentException">The first mismatch found, naming the row, column or head.</exception>
+    public void ValidateFor(IReadOnlyList<HeadDefinition> heads, int featureCount, bool requireLabels = true)
+    {
+        ArgumentNullException.ThrowIfNull(heads);
+        if (FeatureCount != featureCount)
+        {
+            throw new ArgumentException($"The data has {FeatureCount} feature columns, but the model expects {featureCount}.");
+        }
+
+        if (!HasLabels)
+        {
+            if (requireLabels)
+            {
+                throw new ArgumentException("The data has no labels; training and evaluation need a label column per head.");
+            }
+
+            return;
+        }
+
+        if (HeadCount != heads.Count)
+        {
+            throw new ArgumentException($"The data has {HeadCount} label columns, but the model has {heads.Count} heads ({string.Join(", ", heads.Select(h => h.Name))}).");
+        }
+
+        for (int r = 0; r < RowCount; r++)
+        {
+            for (int h = 0; h < HeadCount; h++)
+            {
+                int y = _labels[r * HeadCount + h];
+                if (y >= heads[h].ClassCount)
+                {
+                    throw new ArgumentException($"Head '{heads[h].Name}': label {y} at row {r} is outside 0..{heads[h].ClassCount - 1} (use -1 for a missing label).");
+                }
+            }
+        }
+    }
+
+    /// <summary>Returns the rows <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/>−1 as a new dataset.</summary>
+    /// <param name="start">First row.</param>
+    /// <param name="count">Number of rows.</param>
+    /// <returns>The slice.</returns>
+    public MultiHeadDataset Slice(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + count, RowCount);
+        return new MultiHeadDataset(
+            _features.AsSpan(start * FeatureCount, count * FeatureCount).ToArray(),
+            _labels.AsSpan(start * HeadCount, count * HeadCount).ToArray(),
+            count,
+            FeatureCount,
+            HeadCount);
+    }
+
+    private static (int[] Labels, int Heads) FlattenLabels(int[,]? labels, int rows)
+    {
+        if (labels is null)
+        {
+            return ([], 0);
+        }
+
+        if (labels.GetLength(0) != rows)
+        {
+            throw new ArgumentException($"The features have {rows} rows but the labels have {labels.GetLength(0)}.", nameof(labels));
+        }
+
+        int heads = labels.GetLength(1);
+        var flat = new int[rows * heads];
+        Buffer.BlockCopy(labels, 0, flat, 0, flat.Length * sizeof(int));
+        return (flat, heads);
+    }
+
+    private void Validate()
+    {
+        if (RowCount == 0)
+        {
+            throw new ArgumentException("The data has no rows.");
+        }
+
+        if (FeatureCount == 0)
+        {
+            throw new ArgumentException("The data has no feature columns.");
+        }
+
+        for (int i = 0; i < _features.Length; i++)
+        {
+            if (!float.IsFinite(_features[i]))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Feature value at row {i / FeatureCount}, column {i % FeatureCount} is {_features[i]}; features must be finite numbers."));
+            }
+        }
+
+        for (int i = 0; i < _labels.Length; i++)
+        {
+            if (_labels[i] < MissingLabel)
+            {
+                throw new ArgumentException($"Label {_labels[i]} at row {i / HeadCount}, head column {i % HeadCount} is invalid; labels are class indices 0..K-1, or -1 for missing.");
+            }
+        }
+    }
+}

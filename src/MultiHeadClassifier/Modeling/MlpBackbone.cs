@@ -1,0 +1,52 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Modeling;
+
+/// <summary>
+/// The built-in backbone: Linear → [LayerNorm] → activation → [dropout] for each hidden size.
+/// State-dict keys are <c>layers.&lt;i&gt;.weight</c> and so on under the model's <c>backbone.</c> prefix.
+/// </summary>
+internal sealed class MlpBackbone : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential layers;
+
+    public MlpBackbone(int inputWidth, MlpBackboneOptions options, RandomSource random)
+        : base(nameof(MlpBackbone))
+    {
+        var modules = new List<nn.Module<Tensor, Tensor>>();
+        int width = inputWidth;
+        foreach (int hidden in options.HiddenSizes)
+        {
+            modules.Add(nn.Linear(width, hidden));
+            if (options.LayerNorm)
+            {
+                modules.Add(nn.LayerNorm(hidden));
+            }
+
+            modules.Add(options.Activation switch
+            {
+                Activation.GELU => nn.GELU(),
+                Activation.Tanh => nn.Tanh(),
+                Activation.SiLU => nn.SiLU(),
+                _ => nn.ReLU(),
+            });
+            if (options.Dropout > 0)
+            {
+                modules.Add(new SeededDropout(options.Dropout, random));
+            }
+
+            width = hidden;
+        }
+
+        OutputWidth = width;
+        layers = nn.Sequential(modules);
+        RegisterComponents();
+    }
+
+    /// <summary>The width of the backbone's output.</summary>
+    public int OutputWidth { get; }
+
+    public override Tensor forward(Tensor input) => layers.forward(input);
+}

@@ -1,0 +1,266 @@
+using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Inference;
+using MultiHeadClassifier.Native;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Modeling;
+
+/// <summary>
+/// A multi-head classifier: head definitions, a <see cref="MultiHeadNetwork"/> (shared backbone plus one linear
+/// head per category), the resolved class weights, the feature standardisation and optional per-head
+/// temperatures. It predicts without a trainer; <see cref="Training.MultiHeadTrainer"/> fits its weights.
+/// </summary>
+/// <remarks>
+/// Thread-safety: <see cref="Predict(float[,], int)"/> may be called from several threads at once. Training,
+/// loading weights or changing <see cref="Temperatures"/> while predicting is not supported.
+/// </remarks>
+public sealed class MultiHeadModel : IDisposable
+{
+    private readonly object _modeLock = new();
+    private FeatureStandardizer? _standardizer;
+    private IReadOnlyDictionary<string, float[]>? _classWeights;
+
+    private MultiHeadModel(
+        int inputWidth,
+        IReadOnlyList<HeadDefinition> heads,
+        MultiHeadModelOptions options,
+        MlpBackboneOptions? builtInBackbone,
+        nn.Module<Tensor, Tensor> backbone,
+        int backboneOutputWidth,
+        RandomSource random)
+    {
+        InputWidth = inputWidth;
+        Heads = [.. heads];
+        Options = options;
+        BuiltInBackbone = builtInBackbone;
+        BackboneOutputWidth = backboneOutputWidth;
+        Random = random;
+        DeviceType = new Device(options.Device);
+        Network = new MultiHeadNetwork(backbone, backboneOutputWidth, heads);
+        if (options.Seed is { } seed)
+        {
+            using var generator = new Generator((ulong)seed, CPU);
+            ParameterInitializer.ResetLinearLayers(builtInBackbone is null ? HeadsOnly() : Network, generator);
+        }
+
+        Network.to(DeviceType);
+        Network.eval();
+    }
+
+    /// <summary>The number of input features.</summary>
+    public int InputWidth { get; }
+
+    /// <summary>The heads, in label-column and output order.</summary>
+    public IReadOnlyList<HeadDefinition> Heads { get; }
+
+    /// <summary>The options the model was built with.</summary>
+    public MultiHeadModelOptions Options { get; }
+
+    /// <summary>The built-in backbone's configuration, or null for a custom backbone.</summary>
+    public MlpBackboneOptions? BuiltInBackbone { get; }
+
+    /// <summary>The backbone's output width (the heads' input width).</summary>
+    public int BackboneOutputWidth { get; }
+
+    /// <summary>The TorchSharp module, for users who want tensors or the state dict.</summary>
+    public MultiHeadNetwork Network { get; }
+
+    /// <summary>
+    /// The class weights each head was trained with, keyed by head name. Null until the first
+    /// <see cref="Training.MultiHeadTrainer.Fit(MultiHeadModel, MultiHeadDataset, MultiHeadDataset?, CancellationToken)"/> resolves them from the heads'
+    /// <see cref="ClassWeighting"/> and the training labels' class counts. Prior correction uses these.
+    /// </summary>
+    public IReadOnlyDictionary<string, float[]>? ClassWeights => _classWeights;
+
+    /// <summary>The feature standardisation, or null when disabled or not fitted yet.</summary>
+    public FeatureStandardizer? Standardizer => _standardizer;
+
+    /// <summary>Per-head temperatures fitted by temperature scaling, or null. Saved with the model.</summary>
+    public IReadOnlyDictionary<string, double>? Temperatures { get; set; }
+
+    internal Device DeviceType { get; }
+
+    internal RandomSource Random { get; }
+
+    /// <summary>Builds a model with the built-in MLP backbone.</summary>
+    /// <param name="inputWidth">Number of input features.</param>
+    /// <param name="heads">The heads; names unique.</param>
+    /// <param name="options">Backbone, standardisation, seed and device. Default: <see cref="MultiHeadModelOptions"/>'s defaults.</param>
+    /// <returns>An untrained model.</returns>
+    /// <exception cref="ArgumentException">Invalid heads or options.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputWidth"/> is not positive.</exception>
+    /// <exception cref="TorchNativeLoadException">libtorch cannot be loaded.</exception>
+    public static MultiHeadModel Create(int inputWidth, IReadOnlyList<HeadDefinition> heads, MultiHeadModelOptions? options = null)
+    {
+        options ??= new MultiHeadModelOptions();
+        Validate(inputWidth, heads, options);
+        var errors = options.Backbone.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid backbone options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        var random = new RandomSource();
+        var backbone = new MlpBackbone(inputWidth, options.Backbone, random);
+
+        return new MultiHeadModel(inputWidth, heads, options, options.Backbone, backbone, backbone.OutputWidth, random);
+    }
+
+    /// <summary>Builds a model around a custom backbone.</summary>
+    /// <param name="inputWidth">Number of input features.</param>
+    /// <param name="heads">The heads; names unique.</param>
+    /// <param name="backbone">Any module mapping [batch, inputWidth] to [batch, <paramref name="backboneOutputWidth"/>]. The model takes ownership and moves it to the device.</param>
+    /// <param name="backboneOutputWidth">The backbone's output width.</param>
+    /// <param name="options">Standardisation, seed (heads only) and device. <see cref="MultiHeadModelOptions.Backbone"/> is ignored.</param>
+    /// <returns>An untrained model.</returns>
+    /// <exception cref="ArgumentException">Invalid heads or options.</exception>
+    /// <exception cref="TorchNativeLoadException">libtorch cannot be loaded.</exception>
+    public static MultiHeadModel Create(int inputWidth, IReadOnlyList<HeadDefinition> heads, nn.Module<Tensor, Tensor> backbone, int backboneOutputWidth, MultiHeadModelOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(backboneOutputWidth);
+        options ??= new MultiHeadModelOptions();
+        Validate(inputWidth, heads, options);
+        return new MultiHeadModel(inputWidth, heads, options, null, backbone, backboneOutputWidth, new RandomSource());
+    }
+
+    /// <summary>Predicts the raw, uncalibrated logits of every head. Runs in eval mode and inference mode, in batches.</summary>
+    /// <param name="features">Rows × <see cref="InputWidth"/> finite values.</param>
+    /// <param name="batchSize">Rows per forward pass. Default 4096.</param>
+    /// <returns>Logits per head; no re-weighting or calibration applied.</returns>
+    /// <exception cref="ArgumentException">The data has the wrong width or non-finite values.</exception>
+    public MultiHeadPrediction Predict(float[,] features, int batchSize = 4096) => Predict(new MultiHeadDataset(features), batchSize);
+
+    /// <summary>Predicts the raw logits of every head from jagged rows.</summary>
+    /// <param name="features">One array of <see cref="InputWidth"/> finite values per row.</param>
+    /// <param name="batchSize">Rows per forward pass. Default 4096.</param>
+    /// <returns>Logits per head.</returns>
+    /// <exception cref="ArgumentException">The data has the wrong width or non-finite values.</exception>
+    public MultiHeadPrediction Predict(float[][] features, int batchSize = 4096) => Predict(new MultiHeadDataset(features), batchSize);
+
+    /// <summary>Predicts the raw logits of every head for a dataset (its labels, if any, are ignored).</summary>
+    /// <param name="data">The rows.</param>
+    /// <param name="batchSize">Rows per forward pass. Default 4096.</param>
+    /// <returns>Logits per head.</returns>
+    /// <exception cref="ArgumentException">The data has the wrong width.</exception>
+    public MultiHeadPrediction Predict(MultiHeadDataset data, int batchSize = 4096)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (data.FeatureCount != InputWidth)
+        {
+            throw new ArgumentException($"The data has {data.FeatureCount} feature columns, but the model expects {InputWidth}.", nameof(data));
+        }
+
+        EnsureEvalMode();
+        var outputs = Heads.Select(h => new float[data.RowCount, h.ClassCount]).ToArray();
+        int totalClasses = Heads.Sum(h => h.ClassCount);
+        var buffer = new float[Math.Min(batchSize, data.RowCount) * totalClasses];
+        using var inference = inference_mode();
+        for (int start = 0; start < data.RowCount; start += batchSize)
+        {
+            int count = Math.Min(batchSize, data.RowCount - start);
+            using (var scope = NewDisposeScope())
+            {
+                var x = tensor(data.Features.Slice(start * InputWidth, count * InputWidth).ToArray(), [count, InputWidth], device: DeviceType);
+                var logits = Network.forward(Prepare(x)).cpu();
+                logits.data<float>().CopyTo(buffer.AsSpan(0, count * totalClasses));
+            }
+
+            for (int r = 0; r < count; r++)
+            {
+                int offset = r * totalClasses;
+                for (int h = 0; h < Heads.Count; h++)
+                {
+                    int k = Heads[h].ClassCount;
+                    for (int c = 0; c < k; c++)
+                    {
+                        outputs[h][start + r, c] = buffer[offset + c];
+                    }
+
+                    offset += k;
+                }
+            }
+        }
+
+        return new MultiHeadPrediction(Heads.Select((h, i) => (h.Name, outputs[i])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Predicts raw logits as tensors, for TorchSharp users. Runs in eval and inference mode. The caller owns the
+    /// returned tensors (they are views of one [rows, ΣK] tensor).
+    /// </summary>
+    /// <param name="features">[rows, <see cref="InputWidth"/>] float32 features on any device.</param>
+    /// <returns>[rows, K] logits keyed by head name.</returns>
+    /// <exception cref="ArgumentException">The tensor has the wrong shape.</exception>
+    public IReadOnlyDictionary<string, Tensor> PredictTensors(Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.dim() != 2 || features.shape[1] != InputWidth)
+        {
+            throw new ArgumentException($"Features must be a [rows, {InputWidth}] tensor, but have shape [{string.Join(", ", features.shape)}].", nameof(features));
+        }
+
+        EnsureEvalMode();
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        var logits = Network.forward(Prepare(features.to(float32).to(DeviceType)));
+        var result = Network.SplitHeads(logits);
+        foreach (var t in result.Values)
+        {
+            t.MoveToOuterDisposeScope();
+        }
+
+        return result;
+    }
+
+    /// <summary>Saves the model to one file, atomically. See <see cref="Persistence.ModelSerializer"/>.</summary>
+    /// <param name="path">The file to write.</param>
+    public void Save(string path) => Persistence.ModelSerializer.Save(this, path);
+
+    /// <summary>Loads a model saved with <see cref="Save"/>. See <see cref="Persistence.ModelSerializer.Load"/>.</summary>
+    /// <param name="path">The file to read.</param>
+    /// <param name="customBackbone">For a model with a custom backbone, a factory for an untrained instance of it; its weights are loaded from the file.</param>
+    /// <returns>The model.</returns>
+    public static MultiHeadModel Load(string path, Func<nn.Module<Tensor, Tensor>>? customBackbone = null) =>
+        Persistence.ModelSerializer.Load(path, customBackbone);
+
+    /// <inheritdoc />
+    public void Dispose() => Network.Dispose();
+
+    /// <summary>Applies the stored standardisation (if any) to raw features on the model's device.</summary>
+    internal Tensor Prepare(Tensor features) => _standardizer is null ? features.alias() : _standardizer.Apply(features);
+
+    internal void SetTrainingState(IReadOnlyDictionary<string, float[]>? classWeights, FeatureStandardizer? standardizer)
+    {
+        _classWeights = classWeights;
+        _standardizer = standardizer;
+    }
+
+    private void EnsureEvalMode()
+    {
+        lock (_modeLock)
+        {
+            if (Network.training)
+            {
+                Network.eval();
+            }
+        }
+    }
+
+    private nn.Module HeadsOnly() => Network.named_children().Single(c => c.name == "heads").module;
+
+    private static void Validate(int inputWidth, IReadOnlyList<HeadDefinition> heads, MultiHeadModelOptions options)
+    {
+        TorchRuntime.EnsureLoaded();
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputWidth);
+        HeadDefinition.ValidateSet(heads);
+        if (string.IsNullOrWhiteSpace(options.Device))
+        {
+            throw new ArgumentException("Device must be a device name such as \"cpu\" or \"cuda:0\".", nameof(options));
+        }
+    }
+}

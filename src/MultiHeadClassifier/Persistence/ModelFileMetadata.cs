@@ -1,0 +1,30 @@
+using MultiHeadClassifier.Modeling;
+
+namespace MultiHeadClassifier.Persistence;
+
+/// <summary>The JSON part of a model file: everything needed to rebuild the model before its weights load.</summary>
+internal sealed record ModelFileMetadata
+{
+    public required string LibraryVersion { get; init; }
+
+    public required int InputWidth { get; init; }
+
+    public required List<HeadMetadata> Heads { get; init; }
+
+    public MlpBackboneOptions? Backbone { get; init; }
+
+    public required int BackboneOutputWidth { get; init; }
+
+    public required bool StandardizeFeatures { get; init; }
+
+    public List<double>? StandardizerMeans { get; init; }
+
+    public List<double>? StandardizerScales { get; init; }
+
+    public Dictionary<string, float[]>? ClassWeights { get; init; }
+
+    public Dictionary<string, double>? Temperatures { get; init; }
+}
+
+/// <summary>One head in <see cref="ModelFileMetadata"/>.</summary>
+internal sealed record HeadMetadata(string Name, int ClassCount, List<string> ClassNames, Heads.ClassWeightingSpec Weighting, double LossWeight);

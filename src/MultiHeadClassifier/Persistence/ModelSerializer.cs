@@ -1,0 +1,229 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Persistence;
+
+/// <summary>
+/// Reads and writes <see cref="MultiHeadModel"/> files. Thread-safe.
+/// </summary>
+/// <remarks>
+/// <para>
+/// File layout (little-endian): the 8 ASCII bytes <c>MHCMODEL</c>; the format version (int32, currently
+/// <see cref="FormatVersion"/>); the length (int32) and UTF-8 bytes of a JSON document with the head
+/// definitions, class weights, backbone configuration, standardisation, temperatures and library version;
+/// the length (int64) and bytes of the TorchSharp state dict (keys <c>backbone.…</c>, <c>heads.&lt;name&gt;.…</c>).
+/// </para>
+/// <para>
+/// Saving is atomic: the file is written to a temporary file in the same folder, flushed to disk and renamed
+/// over the target, so a crash during a save never leaves a corrupt file where a good one was.
+/// </para>
+/// </remarks>
+public static class ModelSerializer
+{
+    /// <summary>The file format version this library writes and the newest it reads.</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly byte[] Magic = "MHCMODEL"u8.ToArray();
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    /// <summary>Saves a model atomically.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="path">The file to write; its folder must exist.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="IOException">The file could not be written; any previous file at <paramref name="path"/> is intact.</exception>
+    public static void Save(MultiHeadModel model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        AtomicFile.Write(path, stream => Write(model, stream));
+    }
+
+    /// <summary>Writes a model to a stream in the file format.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="stream">A writable stream.</param>
+    public static void Write(MultiHeadModel model, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        var metadata = new ModelFileMetadata
+        {
+            LibraryVersion = LibraryVersion,
+            InputWidth = model.InputWidth,
+            Heads = [.. model.Heads.Select(h => new HeadMetadata(h.Name, h.ClassCount, [.. h.ClassNames], h.Weighting.ToSpec(), h.LossWeight))],
+            Backbone = model.BuiltInBackbone,
+            BackboneOutputWidth = model.BackboneOutputWidth,
+            StandardizeFeatures = model.Options.StandardizeFeatures,
+            StandardizerMeans = model.Standardizer?.Means.ToList(),
+            StandardizerScales = model.Standardizer?.Scales.ToList(),
+            ClassWeights = model.ClassWeights?.ToDictionary(p => p.Key, p => p.Value),
+            Temperatures = model.Temperatures?.ToDictionary(p => p.Key, p => p.Value),
+        };
+
+        using var state = new MemoryStream();
+        model.Network.save(state);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(Magic);
+        writer.Write(FormatVersion);
+        writer.Write(json.Length);
+        writer.Write(json);
+        writer.Write(state.Length);
+        state.Position = 0;
+        state.CopyTo(stream);
+    }
+
+    /// <summary>Loads a model file.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="customBackbone">For a model saved with a custom backbone: a factory for an untrained instance whose weights are then loaded from the file.</param>
+    /// <param name="device">The device to load onto. Default "cpu".</param>
+    /// <returns>The model, with identical logits to the saved one.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a model, is truncated, has a newer format version, or its weights do not match the architecture.</exception>
+    /// <exception cref="ArgumentException">The model has a custom backbone and no factory was given.</exception>
+    public static MultiHeadModel Load(string path, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        }
+
+        using var stream = File.OpenRead(path);
+        return Read(stream, path, customBackbone, device);
+    }
+
+    /// <summary>Reads a model from a stream in the file format.</summary>
+    /// <param name="stream">A readable stream positioned at the start of the model.</param>
+    /// <param name="sourceName">Names the source in error messages.</param>
+    /// <param name="customBackbone">See <see cref="Load"/>.</param>
+    /// <param name="device">The device to load onto. Default "cpu".</param>
+    /// <returns>The model.</returns>
+    /// <exception cref="InvalidDataException">See <see cref="Load"/>.</exception>
+    public static MultiHeadModel Read(Stream stream, string sourceName, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ModelFileMetadata metadata;
+        byte[] state;
+        using (var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            try
+            {
+                byte[] magic = reader.ReadBytes(Magic.Length);
+                if (!magic.AsSpan().SequenceEqual(Magic))
+                {
+                    throw new InvalidDataException($"'{sourceName}' is not a MultiHeadClassifier model file (it does not start with 'MHCMODEL').");
+                }
+
+                int version = reader.ReadInt32();
+                if (version > FormatVersion || version < 1)
+                {
+                    throw new InvalidDataException(
+                        $"'{sourceName}' has model format version {version}, but this library ({LibraryVersion}) reads versions 1 to {FormatVersion}. "
+                        + "Upgrade the MultiHeadClassifier package to load it.");
+                }
+
+                int jsonLength = reader.ReadInt32();
+                CheckLength(jsonLength, stream, sourceName, "metadata");
+                byte[] json = ReadExactly(reader, jsonLength, sourceName);
+                metadata = JsonSerializer.Deserialize<ModelFileMetadata>(json, Json)
+                    ?? throw new InvalidDataException($"'{sourceName}' has empty model metadata.");
+                long stateLength = reader.ReadInt64();
+                CheckLength(stateLength, stream, sourceName, "weights");
+                state = ReadExactly(reader, (int)stateLength, sourceName);
+            }
+            catch (EndOfStreamException e)
+            {
+                throw Truncated(sourceName, e);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"'{sourceName}' has corrupt model metadata: {e.Message}", e);
+            }
+        }
+
+        var model = Rebuild(metadata, sourceName, customBackbone, device);
+        try
+        {
+            using var weights = new MemoryStream(state);
+            model.Network.load(weights, strict: true);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"The weights in '{sourceName}' do not match the model architecture: {e.Message}", e);
+        }
+
+        model.Network.eval();
+        return model;
+    }
+
+    /// <summary>The version of this library, as written into model files.</summary>
+    public static string LibraryVersion { get; } =
+        typeof(ModelSerializer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static MultiHeadModel Rebuild(ModelFileMetadata metadata, string sourceName, Func<nn.Module<Tensor, Tensor>>? customBackbone, string device)
+    {
+        List<HeadDefinition> heads;
+        try
+        {
+            heads = [.. metadata.Heads.Select(h => new HeadDefinition(h.Name, h.ClassCount, h.ClassNames, ClassWeighting.FromSpec(h.Weighting), h.LossWeight))];
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{sourceName}' has invalid head definitions: {e.Message}", e);
+        }
+
+        var options = new MultiHeadModelOptions
+        {
+            Backbone = metadata.Backbone ?? new MlpBackboneOptions(),
+            StandardizeFeatures = metadata.StandardizeFeatures,
+            Device = device,
+        };
+        MultiHeadModel model;
+        if (metadata.Backbone is not null)
+        {
+            model = MultiHeadModel.Create(metadata.InputWidth, heads, options);
+        }
+        else
+        {
+            if (customBackbone is null)
+            {
+                throw new ArgumentException($"'{sourceName}' was saved with a custom backbone; pass a factory for an untrained instance of it so that its weights can be loaded.", nameof(customBackbone));
+            }
+
+            model = MultiHeadModel.Create(metadata.InputWidth, heads, customBackbone(), metadata.BackboneOutputWidth, options);
+        }
+
+        FeatureStandardizer? standardizer = metadata.StandardizerMeans is { } means && metadata.StandardizerScales is { } scales
+            ? new FeatureStandardizer(means, scales)
+            : null;
+        model.SetTrainingState(metadata.ClassWeights, standardizer);
+
+        model.Temperatures = metadata.Temperatures;
+        return model;
+    }
+
+    private static void CheckLength(long length, Stream stream, string sourceName, string part)
+    {
+        if (length < 0 || length > int.MaxValue || (stream.CanSeek && stream.Position + length > stream.Length))
+        {
+            throw Truncated(sourceName, null, part);
+        }
+    }
+
+    private static byte[] ReadExactly(BinaryReader reader, int length, string sourceName)
+    {
+        byte[] bytes = reader.ReadBytes(length);
+        return bytes.Length == length ? bytes : throw Truncated(sourceName, null);
+    }
+
+    private static InvalidDataException Truncated(string sourceName, Exception? inner, string part = "file") =>
+        new($"'{sourceName}' is truncated or corrupt: its {part} ends early. Save the model again.", inner);
+}
