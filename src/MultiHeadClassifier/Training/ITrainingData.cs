@@ -1,0 +1,24 @@
+using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Modeling;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Training;
+
+/// <summary>Training data as the trainer consumes it: statistics first, then batches per epoch.</summary>
+internal interface ITrainingData
+{
+    long[][] ClassCounts(IReadOnlyList<HeadDefinition> heads);
+
+    FeatureStandardizer FitStandardizer();
+
+    IPreparedData Prepare(MultiHeadModel model);
+}
+
+/// <summary>Data placed for one run. Each batch is a factory called inside the step's dispose scope.</summary>
+internal interface IPreparedData : IDisposable
+{
+    int? BatchesPerEpoch(int batchSize);
+
+    IEnumerable<Func<(Tensor X, Tensor Y)>> Batches(int epoch, int batchSize, Generator? shuffle);
+}

@@ -1,0 +1,209 @@
+using MultiHeadClassifier.Heads;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Training;
+
+/// <summary>
+/// The sum of the heads' class-weighted cross-entropies: total = Σ_h λ_h · loss_h. Owns its weight tensors;
+/// dispose it when done. Not thread-safe.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each head's reduction is PyTorch's weighted mean over that head's labelled rows:
+/// loss_h = Σ_i w_h[y_i] · (−log softmax(z_i)[y_i]) / Σ_i w_h[y_i], where i runs over the rows whose label for
+/// head h is not −1 (missing). A missing label is ignored by its head only. A batch in which a head has no
+/// labels contributes exactly 0 for that head.
+/// </para>
+/// <para>
+/// <see cref="Compute"/> evaluates all heads with a few batched operations: the [batch, ΣK] logits are gathered
+/// into [batch, heads, K_max] (padded with −∞ when class counts differ), one log-softmax is taken, and the
+/// targets and per-head weights w[h, y] are gathered at once. <see cref="ComputeReference"/> is the plain
+/// per-head loop, kept as the readable definition; both agree to rounding.
+/// </para>
+/// </remarks>
+public sealed class MultiHeadLoss : IDisposable
+{
+    private readonly int[] _classCounts;
+    private readonly Tensor[] _headWeights;
+    private readonly Tensor _weightTable;
+    private readonly Tensor _lossMultipliers;
+    private readonly Tensor? _gatherIndex;
+    private readonly int _maxClasses;
+    private readonly int _totalClasses;
+
+    /// <summary>Creates the loss.</summary>
+    /// <param name="heads">The heads, in output order.</param>
+    /// <param name="classWeights">Per-head class weights keyed by head name (K positive finite values each).</param>
+    /// <param name="device">Where the weight tensors live; the logits must be there too.</param>
+    /// <exception cref="ArgumentException">A head's weights are missing, of the wrong length, or not positive finite.</exception>
+    public MultiHeadLoss(IReadOnlyList<HeadDefinition> heads, IReadOnlyDictionary<string, float[]> classWeights, Device? device = null)
+    {
+        HeadDefinition.ValidateSet(heads);
+        ArgumentNullException.ThrowIfNull(classWeights);
+        device ??= CPU;
+        Heads = [.. heads];
+        _classCounts = [.. heads.Select(h => h.ClassCount)];
+        _maxClasses = _classCounts.Max();
+        _totalClasses = _classCounts.Sum();
+        var table = new float[heads.Count * _maxClasses];
+        _headWeights = new Tensor[heads.Count];
+        for (int h = 0; h < heads.Count; h++)
+        {
+            if (!classWeights.TryGetValue(heads[h].Name, out var w))
+            {
+                throw new ArgumentException($"No class weights were given for head '{heads[h].Name}'.", nameof(classWeights));
+            }
+
+            if (w.Length != heads[h].ClassCount)
+            {
+                throw new ArgumentException($"Head '{heads[h].Name}' has {heads[h].ClassCount} classes but {w.Length} class weights.", nameof(classWeights));
+            }
+
+            for (int c = 0; c < w.Length; c++)
+            {
+                if (!float.IsFinite(w[c]) || w[c] <= 0)
+                {
+                    throw new ArgumentException($"Head '{heads[h].Name}': class weight {c} is {w[c]}; class weights must be positive finite numbers.", nameof(classWeights));
+                }
+
+                table[h * _maxClasses + c] = w[c];
+            }
+
+            _headWeights[h] = tensor(w, device: device);
+        }
+
+        _weightTable = tensor(table, [heads.Count, _maxClasses], device: device);
+        _lossMultipliers = tensor(heads.Select(h => (float)h.LossWeight).ToArray(), device: device);
+        if (_classCounts.Any(k => k != _maxClasses))
+        {
+            // Column index into [logits | −∞] for each (head, class) slot of the padded [heads, K_max] layout.
+            var index = new long[heads.Count * _maxClasses];
+            int offset = 0;
+            for (int h = 0; h < heads.Count; h++)
+            {
+                for (int c = 0; c < _maxClasses; c++)
+                {
+                    index[h * _maxClasses + c] = c < _classCounts[h] ? offset + c : _totalClasses;
+                }
+
+                offset += _classCounts[h];
+            }
+
+            _gatherIndex = tensor(index, device: device);
+        }
+    }
+
+    /// <summary>The heads, in output order.</summary>
+    public IReadOnlyList<HeadDefinition> Heads { get; }
+
+    /// <summary>[heads] loss multipliers λ on the loss's device.</summary>
+    internal Tensor LossMultipliers => _lossMultipliers;
+
+    /// <summary>Computes the total and per-head losses of a batch.</summary>
+    /// <param name="logits">[batch, ΣK] logits in head order, as returned by the network.</param>
+    /// <param name="labels">[batch, heads] int64 labels, −1 for missing.</param>
+    /// <returns>The total (scalar) and per-head ([heads]) losses; differentiable.</returns>
+    public MultiHeadLossResult Compute(Tensor logits, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var (numerator, denominator) = WeightedSums(logits, labels);
+        var perHead = numerator / where(denominator > 0, denominator, ones_like(denominator));
+        var total = (perHead * _lossMultipliers).sum();
+        return new MultiHeadLossResult(total.MoveToOuterDisposeScope(), perHead.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Per head, the weighted NLL sum Σ w[y]·nll and the weight sum Σ w[y] over labelled rows, so that losses over
+    /// several batches can be combined exactly (loss_h = Σ numerators / Σ denominators).
+    /// </summary>
+    /// <param name="logits">[batch, ΣK] logits in head order.</param>
+    /// <param name="labels">[batch, heads] int64 labels, −1 for missing.</param>
+    /// <returns>Two [heads] tensors.</returns>
+    public (Tensor Numerator, Tensor Denominator) WeightedSums(Tensor logits, Tensor labels)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(labels);
+        CheckShapes(logits, labels);
+        using var scope = NewDisposeScope();
+        long batch = logits.shape[0];
+        int heads = _classCounts.Length;
+        Tensor grouped = _gatherIndex is null
+            ? logits.view(batch, heads, _maxClasses)
+            : cat([logits, full([batch, 1], double.NegativeInfinity, dtype: logits.dtype, device: logits.device)], 1)
+                .index_select(1, _gatherIndex).view(batch, heads, _maxClasses);
+        var logProbabilities = grouped.log_softmax(2);
+        var mask = labels.ge(0);
+        var targets = labels.clamp_min(0);
+        var nll = -logProbabilities.gather(2, targets.unsqueeze(2)).squeeze(2);
+        var flatIndex = targets + arange(heads, dtype: int64, device: labels.device).unsqueeze(0) * _maxClasses;
+        var weights = _weightTable.view(-1).index_select(0, flatIndex.view(-1)).view(batch, heads) * mask.to(logits.dtype);
+        var numerator = (weights * nll).sum(new long[] { 0 });
+        var denominator = weights.sum(new long[] { 0 });
+        return (numerator.MoveToOuterDisposeScope(), denominator.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The readable per-head definition: for each head, slice its logits, take the weighted mean cross-entropy
+    /// over its labelled rows, and add λ_h times it. Same results as <see cref="Compute"/>.
+    /// </summary>
+    /// <param name="logits">[batch, ΣK] logits in head order.</param>
+    /// <param name="labels">[batch, heads] int64 labels, −1 for missing.</param>
+    /// <returns>The total and per-head losses.</returns>
+    public MultiHeadLossResult ComputeReference(Tensor logits, Tensor labels)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(labels);
+        CheckShapes(logits, labels);
+        using var scope = NewDisposeScope();
+        var perHead = new Tensor[_classCounts.Length];
+        long offset = 0;
+        for (int h = 0; h < _classCounts.Length; h++)
+        {
+            var z = logits.narrow(1, offset, _classCounts[h]);
+            offset += _classCounts[h];
+            var y = labels.select(1, h);
+            var mask = y.ge(0);
+            var target = y.clamp_min(0);
+            var nll = -z.log_softmax(1).gather(1, target.unsqueeze(1)).squeeze(1);
+            var w = _headWeights[h].index_select(0, target) * mask.to(z.dtype);
+            var denominator = w.sum();
+            perHead[h] = (w * nll).sum() / where(denominator > 0, denominator, ones_like(denominator));
+        }
+
+        var stacked = stack(perHead);
+        var total = (stacked * _lossMultipliers).sum();
+        return new MultiHeadLossResult(total.MoveToOuterDisposeScope(), stacked.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var w in _headWeights)
+        {
+            w.Dispose();
+        }
+
+        _weightTable.Dispose();
+        _lossMultipliers.Dispose();
+        _gatherIndex?.Dispose();
+    }
+
+    private void CheckShapes(Tensor logits, Tensor labels)
+    {
+        if (logits.dim() != 2 || logits.shape[1] != _totalClasses)
+        {
+            throw new ArgumentException($"Logits must have shape [batch, {_totalClasses}] (the heads' class counts summed), but have [{string.Join(", ", logits.shape)}].", nameof(logits));
+        }
+
+        if (labels.dim() != 2 || labels.shape[0] != logits.shape[0] || labels.shape[1] != _classCounts.Length)
+        {
+            throw new ArgumentException($"Labels must have shape [{logits.shape[0]}, {_classCounts.Length}], but have [{string.Join(", ", labels.shape)}].", nameof(labels));
+        }
+
+        if (labels.dtype != int64)
+        {
+            throw new ArgumentException($"Labels must be int64, but are {labels.dtype}.", nameof(labels));
+        }
+    }
+}

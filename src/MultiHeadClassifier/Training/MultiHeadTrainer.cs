@@ -1,0 +1,349 @@
+using System.Diagnostics;
+using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Native;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Training;
+
+/// <summary>
+/// Fits a <see cref="MultiHeadModel"/> by minimising Σ_h λ_h · (class-weighted cross-entropy of head h).
+/// Holds only settings; a model keeps no trainer state, so a trained model predicts without a trainer.
+/// </summary>
+/// <remarks>
+/// <para>
+/// One run: validate the data against the model; on the model's first fit, resolve each head's class weights
+/// from its <see cref="ClassWeighting"/> and the training labels' class counts, and fit the feature
+/// standardisation; then for each epoch set the learning rate, shuffle, and for each batch run forward, loss,
+/// backward, optional clipping and one optimizer step inside its own dispose scope; then compute the
+/// validation loss and apply early stopping.
+/// </para>
+/// <para>
+/// Determinism: shuffling and dropout draw from the trainer's own generators seeded by
+/// <see cref="MultiHeadTrainerOptions.Seed"/>, and <see cref="MultiHeadModelOptions.Seed"/> fixes the initial
+/// weights, so neither touches libtorch's global RNG. On CPU the same seeds and data give the same weights bit
+/// for bit (with the same libtorch thread count).
+/// </para>
+/// <para>Thread-safety: a trainer may be shared, but one model must not be fitted by two threads at once.</para>
+/// </remarks>
+public sealed class MultiHeadTrainer
+{
+    /// <summary>Creates a trainer.</summary>
+    /// <param name="options">Settings; default <see cref="MultiHeadTrainerOptions"/>'s defaults.</param>
+    /// <exception cref="ArgumentException">One or more settings are invalid; the message lists all of them.</exception>
+    public MultiHeadTrainer(MultiHeadTrainerOptions? options = null)
+    {
+        options ??= new MultiHeadTrainerOptions();
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid trainer options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        Options = options;
+    }
+
+    /// <summary>The settings.</summary>
+    public MultiHeadTrainerOptions Options { get; }
+
+    /// <summary>Trains on in-memory data.</summary>
+    /// <param name="model">The model; its weights are updated in place.</param>
+    /// <param name="train">Training rows with one label column per head (−1 = missing).</param>
+    /// <param name="validation">Optional validation rows, for validation losses and early stopping.</param>
+    /// <param name="cancellationToken">Stops training at the end of the current batch.</param>
+    /// <returns>The per-epoch history.</returns>
+    /// <exception cref="ArgumentException">The data does not fit the model, a head has no labelled rows, or a class weight cannot be computed.</exception>
+    /// <exception cref="InvalidOperationException">Early stopping is set without validation data.</exception>
+    /// <exception cref="TrainingCanceledException">The token fired; the model keeps the last completed step's weights.</exception>
+    /// <exception cref="NonFiniteLossException">A step produced a NaN or infinite loss or gradient; the model keeps the last finite weights.</exception>
+    public TrainingHistory Fit(MultiHeadModel model, MultiHeadDataset train, MultiHeadDataset? validation = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        train.ValidateFor(model.Heads, model.InputWidth);
+        return Run(model, new InMemoryData(train), validation, cancellationToken);
+    }
+
+    /// <summary>Trains on a streaming source, for data that does not fit in memory.</summary>
+    /// <param name="model">The model; its weights are updated in place.</param>
+    /// <param name="train">The batches; on the model's first fit, one extra pass counts classes and fits the standardisation.</param>
+    /// <param name="validation">Optional validation rows.</param>
+    /// <param name="cancellationToken">Stops training at the end of the current batch.</param>
+    /// <returns>The per-epoch history.</returns>
+    /// <exception cref="ArgumentException">A batch does not fit the model, or a head has no labelled rows.</exception>
+    /// <exception cref="TrainingCanceledException">The token fired.</exception>
+    /// <exception cref="NonFiniteLossException">A step produced a NaN or infinite loss or gradient.</exception>
+    public TrainingHistory Fit(MultiHeadModel model, IMultiHeadBatchSource train, MultiHeadDataset? validation = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        return Run(model, new StreamingData(train, model), validation, cancellationToken);
+    }
+
+    /// <summary>
+    /// Computes the loss of a model on labelled data exactly as training defines it (per head, the weighted mean
+    /// over all labelled rows), in eval mode without gradients.
+    /// </summary>
+    /// <param name="model">A model whose class weights are resolved (it has been fitted or loaded).</param>
+    /// <param name="data">Labelled rows.</param>
+    /// <param name="batchSize">Rows per forward pass. Default 4096.</param>
+    /// <returns>The total and the per-head losses.</returns>
+    /// <exception cref="ArgumentException">The data does not fit the model.</exception>
+    /// <exception cref="InvalidOperationException">The model's class weights are not resolved yet.</exception>
+    public static (double Total, IReadOnlyDictionary<string, double> PerHead) ComputeLoss(MultiHeadModel model, MultiHeadDataset data, int batchSize = 4096)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        data.ValidateFor(model.Heads, model.InputWidth);
+        var weights = model.ClassWeights ?? throw new InvalidOperationException("The model's class weights are not resolved; fit or load the model first.");
+        using var loss = new MultiHeadLoss(model.Heads, weights, model.DeviceType);
+        return EvaluateLoss(model, loss, data, batchSize);
+    }
+
+    private TrainingHistory Run(MultiHeadModel model, ITrainingData data, MultiHeadDataset? validation, CancellationToken cancellationToken)
+    {
+        TorchRuntime.EnsureLoaded();
+        validation?.ValidateFor(model.Heads, model.InputWidth);
+        if (Options.EarlyStoppingPatience is not null && validation is null)
+        {
+            throw new InvalidOperationException("EarlyStoppingPatience is set, but no validation data was given.");
+        }
+
+        if (model.ClassWeights is null)
+        {
+            var counts = data.ClassCounts(model.Heads);
+            var standardizer = model.Options.StandardizeFeatures ? data.FitStandardizer() : null;
+            model.SetTrainingState(ResolveClassWeights(model.Heads, counts), standardizer);
+        }
+
+        var classWeights = model.ClassWeights!;
+        long seed = Options.Seed ?? Random.Shared.NextInt64(0, long.MaxValue);
+        var stopwatch = Stopwatch.StartNew();
+        var epochs = new List<EpochSummary>();
+        using var loss = new MultiHeadLoss(model.Heads, classWeights, model.DeviceType);
+        using var shuffleGenerator = new Generator((ulong)seed, CPU);
+        using var dropoutGenerator = new Generator((ulong)seed ^ 0x5DEECE66DUL, model.DeviceType);
+        using var optimizer = CreateOptimizer(model.Network.parameters());
+        using var prepared = data.Prepare(model);
+        var bestState = default(Dictionary<string, Tensor>);
+        int? bestEpoch = null;
+        double bestLoss = double.PositiveInfinity;
+        int epochsWithoutImprovement = 0;
+        bool stoppedEarly = false;
+        model.Random.Generator = dropoutGenerator;
+        try
+        {
+            foreach (var callback in Options.Callbacks)
+            {
+                callback.OnTrainBegin(new TrainBeginArgs(Options.Epochs, prepared.BatchesPerEpoch(Options.BatchSize), classWeights, seed));
+            }
+
+            for (int epoch = 1; epoch <= Options.Epochs; epoch++)
+            {
+                var epochStart = stopwatch.Elapsed;
+                double learningRate = Options.LearningRate * (Options.LearningRateSchedule?.Factor(epoch, Options.Epochs) ?? 1.0);
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = learningRate;
+                }
+
+                model.Network.train();
+                var sums = new LossAccumulator(model.Heads.Count);
+                int batch = 0;
+                foreach (var step in prepared.Batches(epoch, Options.BatchSize, Options.Shuffle ? shuffleGenerator : null))
+                {
+                    batch++;
+                    TrainStep(model, loss, optimizer, step, epoch, batch, sums, prepared.BatchesPerEpoch(Options.BatchSize), stopwatch);
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        throw new TrainingCanceledException(epochs.ToArray(), cancellationToken);
+                    }
+                }
+
+                model.Network.eval();
+                var trainHeads = sums.PerHead(model.Heads);
+                (double Total, IReadOnlyDictionary<string, double> PerHead)? valid = validation is null
+                    ? null
+                    : EvaluateLoss(model, loss, validation, Options.ValidationBatchSize);
+                var summary = new EpochSummary(
+                    epoch,
+                    Total(model.Heads, trainHeads),
+                    trainHeads,
+                    valid?.Total,
+                    valid?.PerHead,
+                    learningRate,
+                    stopwatch.Elapsed - epochStart);
+                epochs.Add(summary);
+                foreach (var callback in Options.Callbacks)
+                {
+                    callback.OnEpochEnd(new EpochEndArgs(summary, Options.Epochs, stopwatch.Elapsed));
+                }
+
+                if (Options.EarlyStoppingPatience is { } patience && valid is { } v)
+                {
+                    if (v.Total < bestLoss - Options.EarlyStoppingMinDelta || bestEpoch is null)
+                    {
+                        bestLoss = Math.Min(bestLoss, v.Total);
+                        bestEpoch = epoch;
+                        epochsWithoutImprovement = 0;
+                        DisposeState(bestState);
+                        bestState = Snapshot(model.Network);
+                    }
+                    else if (++epochsWithoutImprovement >= patience)
+                    {
+                        stoppedEarly = epoch < Options.Epochs;
+                        break;
+                    }
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (bestState is not null && bestEpoch != epochs[^1].Epoch)
+            {
+                using var noGrad = no_grad();
+                model.Network.load_state_dict(bestState);
+            }
+
+            var history = new TrainingHistory(epochs, bestEpoch, stoppedEarly, seed, classWeights);
+            foreach (var callback in Options.Callbacks)
+            {
+                callback.OnTrainEnd(new TrainEndArgs(history, stopwatch.Elapsed));
+            }
+
+            return history;
+        }
+        catch (OperationCanceledException e) when (e is not TrainingCanceledException)
+        {
+            throw new TrainingCanceledException(epochs.ToArray(), cancellationToken);
+        }
+        finally
+        {
+            model.Random.Generator = null;
+            model.Network.eval();
+            DisposeState(bestState);
+        }
+    }
+
+    private void TrainStep(MultiHeadModel model, MultiHeadLoss loss, optim.Optimizer optimizer, Func<(Tensor X, Tensor Y)> batchFactory, int epoch, int batch, LossAccumulator sums, int? batchesPerEpoch, Stopwatch stopwatch)
+    {
+        using var scope = NewDisposeScope();
+        var step = batchFactory();
+        optimizer.zero_grad();
+        var logits = model.Network.forward(step.X);
+        var (numerator, denominator) = loss.WeightedSums(logits, step.Y);
+        var perHead = numerator / where(denominator > 0, denominator, ones_like(denominator));
+        var total = (perHead * loss.LossMultipliers).sum();
+        float[] headValues = perHead.detach().cpu().data<float>().ToArray();
+        var badHeads = model.Heads.Where((_, h) => !float.IsFinite(headValues[h])).Select(h => h.Name).ToArray();
+        if (badHeads.Length > 0)
+        {
+            throw new NonFiniteLossException(epoch, batch, badHeads, "the loss is not finite");
+        }
+
+        total.backward();
+        double gradientNorm = Options.GradientClipNorm is { } clip
+            ? nn.utils.clip_grad_norm_(model.Network.parameters(), clip)
+            : GradientNorm(model.Network);
+        if (!double.IsFinite(gradientNorm))
+        {
+            optimizer.zero_grad();
+            throw new NonFiniteLossException(epoch, batch, [], "the gradient norm is not finite");
+        }
+
+        optimizer.step();
+        sums.Add(numerator.detach().cpu().data<float>().ToArray(), denominator.detach().cpu().data<float>().ToArray());
+        var headLosses = new Dictionary<string, double>(model.Heads.Count, StringComparer.Ordinal);
+        double totalValue = 0;
+        for (int h = 0; h < model.Heads.Count; h++)
+        {
+            headLosses[model.Heads[h].Name] = headValues[h];
+            totalValue += model.Heads[h].LossWeight * headValues[h];
+        }
+
+        var args = new BatchEndArgs(epoch, Options.Epochs, batch, batchesPerEpoch, totalValue, headLosses, stopwatch.Elapsed);
+        foreach (var callback in Options.Callbacks)
+        {
+            callback.OnBatchEnd(args);
+        }
+
+        Options.Progress?.Report(args);
+    }
+
+    private static double GradientNorm(nn.Module network)
+    {
+        using var scope = NewDisposeScope();
+        var norms = network.parameters().Where(p => p.grad is not null).Select(p => p.grad!.norm()).ToArray();
+        return norms.Length == 0 ? 0 : stack(norms).norm().item<float>();
+    }
+
+    private static (double Total, IReadOnlyDictionary<string, double> PerHead) EvaluateLoss(MultiHeadModel model, MultiHeadLoss loss, MultiHeadDataset data, int batchSize)
+    {
+        var sums = new LossAccumulator(model.Heads.Count);
+        bool wasTraining = model.Network.training;
+        model.Network.eval();
+        using (no_grad())
+        {
+            for (int start = 0; start < data.RowCount; start += batchSize)
+            {
+                int count = Math.Min(batchSize, data.RowCount - start);
+                using var scope = NewDisposeScope();
+                var (x, y) = TensorData.ToTensors(data, start, count, model.DeviceType);
+                var (numerator, denominator) = loss.WeightedSums(model.Network.forward(model.Prepare(x)), y);
+                sums.Add(numerator.cpu().data<float>().ToArray(), denominator.cpu().data<float>().ToArray());
+            }
+        }
+
+        model.Network.train(wasTraining);
+        var perHead = sums.PerHead(model.Heads);
+        return (Total(model.Heads, perHead), perHead);
+    }
+
+    private static double Total(IReadOnlyList<HeadDefinition> heads, IReadOnlyDictionary<string, double> perHead) =>
+        heads.Sum(h => h.LossWeight * perHead[h.Name]);
+
+    private static Dictionary<string, float[]> ResolveClassWeights(IReadOnlyList<HeadDefinition> heads, long[][] counts)
+    {
+        var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        for (int h = 0; h < heads.Count; h++)
+        {
+            if (counts[h].Sum() == 0)
+            {
+                throw new ArgumentException($"Head '{heads[h].Name}' has no labelled rows in the training data (every label in column {h} is -1), so it cannot be trained.");
+            }
+
+            result[heads[h].Name] = heads[h].Weighting.Compute(counts[h], heads[h].Name);
+        }
+
+        return result;
+    }
+
+    private optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => Options.Optimizer switch
+    {
+        OptimizerKind.AdamW => optim.AdamW(parameters, lr: Options.LearningRate, weight_decay: Options.WeightDecay),
+        OptimizerKind.Sgd => optim.SGD(parameters, Options.LearningRate, momentum: Options.Momentum, weight_decay: Options.WeightDecay),
+        _ => optim.Adam(parameters, lr: Options.LearningRate, weight_decay: Options.WeightDecay),
+    };
+
+    private static Dictionary<string, Tensor> Snapshot(nn.Module network)
+    {
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, value) in network.state_dict())
+        {
+            result[name] = value.detach().clone().DetachFromDisposeScope();
+        }
+
+        return result;
+    }
+
+    private static void DisposeState(Dictionary<string, Tensor>? state)
+    {
+        foreach (var t in state?.Values ?? Enumerable.Empty<Tensor>())
+        {
+            t.Dispose();
+        }
+    }
+}

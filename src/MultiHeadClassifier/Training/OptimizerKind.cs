@@ -1,0 +1,14 @@
+namespace MultiHeadClassifier.Training;
+
+/// <summary>The optimizer used by <see cref="MultiHeadTrainer"/>.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Adam (Kingma and Ba), betas (0.9, 0.999), eps 1e-8; weight decay is L2 added to the gradient. The default.</summary>
+    Adam,
+
+    /// <summary>AdamW (Loshchilov and Hutter): Adam with decoupled weight decay.</summary>
+    AdamW,
+
+    /// <summary>Stochastic gradient descent with momentum (<see cref="MultiHeadTrainerOptions.Momentum"/>).</summary>
+    Sgd,
+}

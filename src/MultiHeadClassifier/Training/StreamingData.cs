@@ -1,0 +1,84 @@
+using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Modeling;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Training;
+
+/// <summary>Training data from an <see cref="IMultiHeadBatchSource"/>: each batch is copied to the device inside its step.</summary>
+internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel model) : ITrainingData
+{
+    private IMultiHeadBatchSource Source => source;
+
+    private MultiHeadModel Model => model;
+
+    public long[][] ClassCounts(IReadOnlyList<HeadDefinition> heads)
+    {
+        var totals = heads.Select(h => new long[h.ClassCount]).ToArray();
+        int index = 0;
+        foreach (var batch in source.GetBatches(0))
+        {
+            var counts = Checked(batch, index++).ClassCounts(heads);
+            for (int h = 0; h < heads.Count; h++)
+            {
+                for (int c = 0; c < counts[h].Length; c++)
+                {
+                    totals[h][c] += counts[h][c];
+                }
+            }
+        }
+
+        if (index == 0)
+        {
+            throw new ArgumentException("The training batch source returned no batches.");
+        }
+
+        return totals;
+    }
+
+    public FeatureStandardizer FitStandardizer() => FeatureStandardizer.Fit(source.GetBatches(0));
+
+    public IPreparedData Prepare(MultiHeadModel model) => new Prepared(this);
+
+    private MultiHeadDataset Checked(MultiHeadDataset? batch, int index)
+    {
+        if (batch is null)
+        {
+            throw new ArgumentException($"The training batch source returned null for batch {index + 1}.");
+        }
+
+        try
+        {
+            batch.ValidateFor(model.Heads, model.InputWidth);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Training batch {index + 1}: {e.Message}", e);
+        }
+
+        return batch;
+    }
+
+    private sealed class Prepared(StreamingData owner) : IPreparedData
+    {
+        public int? BatchesPerEpoch(int batchSize) => null;
+
+        public IEnumerable<Func<(Tensor X, Tensor Y)>> Batches(int epoch, int batchSize, Generator? shuffle)
+        {
+            int index = 0;
+            foreach (var batch in owner.Source.GetBatches(epoch))
+            {
+                var data = owner.Checked(batch, index++);
+                yield return () =>
+                {
+                    var (x, y) = TensorData.ToTensors(data, 0, data.RowCount, owner.Model.DeviceType);
+                    return (owner.Model.Prepare(x), y);
+                };
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
