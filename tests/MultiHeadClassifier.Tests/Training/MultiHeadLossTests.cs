@@ -1,0 +1,115 @@
+using FluentAssertions;
+using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Tests.Training;
+
+public class MultiHeadLossTests
+{
+    // Head "a": K = 2, weights [1, 3], λ = 1. Head "b": K = 3, weights [2, 1, 1], λ = 0.5.
+    private static readonly HeadDefinition[] Heads =
+    [
+        new("a", 2, weighting: ClassWeighting.Explicit(1f, 3f)),
+        new("b", 3, weighting: ClassWeighting.Explicit(2f, 1f, 1f), lossWeight: 0.5),
+    ];
+
+    private static readonly Dictionary<string, float[]> Weights = new() { ["a"] = [1f, 3f], ["b"] = [2f, 1f, 1f] };
+
+    [Fact]
+    public void When_computing_a_tiny_batch_it_should_equal_the_hand_computation()
+    {
+        // Arrange. Row 0: a = [0, 0] (p = ½, ½), label 1; b = [0, 0, 0] (p = ⅓ each), label 2.
+        //          Row 1: a = [ln 3, 0] (p = ¾, ¼), label 0; b = [ln 2, 0, 0], label missing (−1).
+        // loss_a = (w1·ln 2 + w0·ln(4/3)) / (w1 + w0) = (3 ln 2 + ln(4/3)) / 4 = 0.5917809.
+        // loss_b = (w2·ln 3) / w2 = ln 3 = 1.0986123 (row 1 is ignored by head b only).
+        // total  = loss_a + 0.5 · loss_b = 1.1410870.
+        using var loss = new MultiHeadLoss(Heads, Weights);
+        using var logits = tensor(new float[] { 0, 0, 0, 0, 0, MathF.Log(3), 0, MathF.Log(2), 0, 0 }, [2, 5]);
+        using var labels = tensor(new long[] { 1, 2, 0, -1 }, [2, 2]);
+
+        // Act
+        var result = loss.Compute(logits, labels);
+        var reference = loss.ComputeReference(logits, labels);
+
+        // Assert
+        result.PerHead.data<float>().ToArray().Should().Equal([0.5917809f, 1.0986123f], (x, y) => Math.Abs(x - y) < 1e-6);
+        result.Total.item<float>().Should().BeApproximately(1.1410870f, 1e-6f);
+        reference.Total.item<float>().Should().BeApproximately(1.1410870f, 1e-6f);
+    }
+
+    [Fact]
+    public void When_a_head_has_no_labels_in_the_batch_it_should_contribute_exactly_zero()
+    {
+        using var loss = new MultiHeadLoss(Heads, Weights);
+        using var logits = tensor(new float[] { 0, 1, 2, 0, 0, 1, 0, 3, 0, 1 }, [2, 5]);
+        using var labels = tensor(new long[] { 0, -1, 1, -1 }, [2, 2]);
+
+        var result = loss.Compute(logits, labels);
+
+        result.PerHead[1].item<float>().Should().Be(0f);
+        float.IsFinite(result.Total.item<float>()).Should().BeTrue();
+    }
+
+    [Fact]
+    public void When_backpropagating_the_total_it_should_equal_the_sum_of_per_head_backward_passes()
+    {
+        // Arrange: the same random logits twice, as leaves.
+        using var generator = new Generator(3, CPU);
+        using var values = randn([6, 5], generator: generator);
+        using var labels = tensor(new long[] { 0, 2, 1, -1, 1, 0, -1, 1, 0, 0, 1, 2 }, [6, 2]);
+        using var loss = new MultiHeadLoss(Heads, Weights);
+        using var x1 = values.clone().requires_grad_(true);
+        using var x2 = values.clone().requires_grad_(true);
+
+        // Act: total.backward() versus λ_a·loss_a.backward() + λ_b·loss_b.backward() accumulated.
+        loss.Compute(x1, labels).Total.backward();
+        var perHead = loss.ComputeReference(x2, labels).PerHead;
+        (perHead[0] * 1.0).backward(retain_graph: true);
+        (perHead[1] * 0.5).backward();
+
+        // Assert
+        x1.grad!.allclose(x2.grad!, rtol: 0, atol: 1e-6).Should().BeTrue();
+    }
+
+    [Fact]
+    public void When_heads_have_different_class_counts_the_fused_path_should_match_the_reference_in_loss_gradient_and_step()
+    {
+        // Arrange
+        HeadDefinition[] heads = [new("two", 2), new("five", 5), new("three", 3)];
+        var weights = new Dictionary<string, float[]> { ["two"] = [1f, 4f], ["five"] = [5f, 3f, 2f, 1f, 0.5f], ["three"] = [1f, 1f, 2f] };
+        using var generator = new Generator(11, CPU);
+        using var values = randn([32, 10], generator: generator);
+        using var labelValues = randint(-1, 2, [32, 1], generator: generator);
+        using var labels = cat([labelValues, randint(-1, 5, [32, 1], generator: generator), randint(-1, 3, [32, 1], generator: generator)], 1);
+        using var loss = new MultiHeadLoss(heads, weights);
+        var fusedParameter = new TorchSharp.Modules.Parameter(values.clone());
+        var referenceParameter = new TorchSharp.Modules.Parameter(values.clone());
+        using var fusedOptimizer = optim.Adam([fusedParameter], lr: 0.1);
+        using var referenceOptimizer = optim.Adam([referenceParameter], lr: 0.1);
+
+        // Act
+        var fused = loss.Compute(fusedParameter, labels);
+        var reference = loss.ComputeReference(referenceParameter, labels);
+        fused.Total.backward();
+        reference.Total.backward();
+        bool gradientsAgree = fusedParameter.grad!.allclose(referenceParameter.grad!, rtol: 0, atol: 1e-5);
+        fusedOptimizer.step();
+        referenceOptimizer.step();
+
+        // Assert
+        fused.PerHead.allclose(reference.PerHead, rtol: 0, atol: 1e-5).Should().BeTrue();
+        gradientsAgree.Should().BeTrue();
+        fusedParameter.allclose(referenceParameter, rtol: 0, atol: 1e-5).Should().BeTrue();
+    }
+
+    [Fact]
+    public void When_weights_have_the_wrong_length_it_should_throw_naming_the_head()
+    {
+        var act = () => new MultiHeadLoss(Heads, new Dictionary<string, float[]> { ["a"] = [1f, 3f], ["b"] = [1f] });
+
+        act.Should().Throw<ArgumentException>().WithMessage("*'b'*3 classes but 1 class weights*");
+    }
+}
