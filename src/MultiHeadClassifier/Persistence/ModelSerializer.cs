@@ -66,17 +66,23 @@ public static class ModelSerializer
             Temperatures = model.Temperatures?.ToDictionary(p => p.Key, p => p.Value),
         };
 
-        using var state = new MemoryStream();
-        model.Network.save(state);
+        byte[] state;
+        using (var buffer = new MemoryStream())
+        {
+            // TorchSharp closes the stream it saves to; ToArray still works on a closed MemoryStream.
+            model.Network.save(buffer);
+            state = buffer.ToArray();
+        }
+
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(FormatVersion);
         writer.Write(json.Length);
         writer.Write(json);
-        writer.Write(state.Length);
-        state.Position = 0;
-        state.CopyTo(stream);
+        writer.Write((long)state.Length);
+        writer.Write(state);
+        writer.Flush();
     }
 
     /// <summary>Loads a model file.</summary>
@@ -225,5 +231,5 @@ public static class ModelSerializer
     }
 
     private static InvalidDataException Truncated(string sourceName, Exception? inner, string part = "file") =>
-        new($"'{sourceName}' is truncated or corrupt: its {part} ends early. Save the model again.", inner);
+        new($"'{sourceName}' is truncated or corrupt: its {part} section ends early. Save the model again.", inner);
 }

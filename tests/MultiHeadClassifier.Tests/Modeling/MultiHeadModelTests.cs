@@ -1,0 +1,73 @@
+using FluentAssertions;
+using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Tests.Modeling;
+
+public class MultiHeadModelTests
+{
+    [Fact]
+    public void When_predicting_with_the_wrong_width_it_should_name_both_widths()
+    {
+        using var model = MultiHeadModel.Create(8, TestData.Heads());
+
+        var act = () => model.Predict(new float[3, 7]);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*7 feature columns*expects 8*");
+    }
+
+    [Fact]
+    public void When_the_forward_pass_runs_it_should_match_backbone_then_each_head_separately()
+    {
+        // The fused head multiply must equal running each head's Linear on the backbone output.
+        using var model = MultiHeadModel.Create(8, [new HeadDefinition("a", 2), new HeadDefinition("b", 5), new HeadDefinition("c", 3)], new MultiHeadModelOptions { Seed = 4, StandardizeFeatures = false });
+        using var x = randn(6, 8);
+        var modules = model.Network.named_modules().ToDictionary(m => m.name, m => m.module);
+        using var hidden = ((nn.Module<Tensor, Tensor>)modules["backbone"]).forward(x);
+
+        var heads = model.PredictTensors(x);
+
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            using var expected = ((nn.Module<Tensor, Tensor>)modules[$"heads.{name}"]).forward(hidden);
+            heads[name].allclose(expected, rtol: 0, atol: 1e-6).Should().BeTrue($"head {name}");
+        }
+    }
+
+    [Fact]
+    public void When_predict_is_called_from_several_threads_it_should_give_the_sequential_logits_and_leak_nothing()
+    {
+        // Arrange
+        using var model = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 1 });
+        new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 1, Seed = 1 }).Fit(model, TestData.Ratings(200, seed: 1));
+        var rows = TestData.Rows(TestData.Ratings(300, seed: 2));
+        var expected = model.Predict(rows, batchSize: 64);
+
+        // Act: 4 threads × 5 calls each; each thread records its own live-tensor count before and after.
+        var results = new List<float[,]>[4];
+        var leaks = new long[4];
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            long before = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+            results[t] = Enumerable.Range(0, 5).Select(_ => model.Predict(rows, batchSize: 64)["dialog"]).ToList();
+            leaks[t] = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount - before;
+        })).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        // Assert
+        results.SelectMany(r => r).Should().AllSatisfy(logits => logits.Should().BeEquivalentTo(expected["dialog"], o => o.WithStrictOrdering()));
+        leaks.Should().OnlyContain(l => l == 0);
+    }
+}

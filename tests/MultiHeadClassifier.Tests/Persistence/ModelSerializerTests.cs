@@ -1,0 +1,179 @@
+using FluentAssertions;
+using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Persistence;
+using MultiHeadClassifier.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Tests.Persistence;
+
+public sealed class ModelSerializerTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("mhc-persistence-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static MultiHeadModel TrainedModel(Action<MultiHeadModelOptions>? _ = null)
+    {
+        var heads = new HeadDefinition[]
+        {
+            new("plot", 5, classNames: ["1★", "2★", "3★", "4★", "5★"], weighting: ClassWeighting.EffectiveNumber(0.99)),
+            new("dialog", 5, weighting: ClassWeighting.Balanced()),
+            new("acting", 5, weighting: ClassWeighting.Explicit(5f, 4f, 3f, 2f, 1f), lossWeight: 2),
+            new("makeup", 5),
+        };
+        var model = MultiHeadModel.Create(8, heads, new MultiHeadModelOptions { Seed = 1, Backbone = new() { HiddenSizes = [16, 8], LayerNorm = true, Activation = Activation.GELU, Dropout = 0.1 } });
+        new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 2, Seed = 1 }).Fit(model, TestData.Ratings(300, seed: 1));
+        model.Temperatures = new Dictionary<string, double> { ["plot"] = 1.5 };
+        return model;
+    }
+
+    [Fact]
+    public void When_a_model_is_saved_and_loaded_it_should_give_identical_logits_and_metadata()
+    {
+        // Arrange
+        using var model = TrainedModel();
+        string path = Path.Combine(_folder, "model.mhc");
+        var rows = TestData.Rows(TestData.Ratings(50, seed: 2));
+
+        // Act
+        model.Save(path);
+        using var loaded = MultiHeadModel.Load(path);
+
+        // Assert
+        foreach (var head in TestData.HeadNames)
+        {
+            loaded.Predict(rows)[head].Should().BeEquivalentTo(model.Predict(rows)[head], o => o.WithStrictOrdering());
+        }
+
+        loaded.Heads.Select(h => (h.Name, h.ClassCount, h.LossWeight, h.Weighting.Name)).Should().Equal(model.Heads.Select(h => (h.Name, h.ClassCount, h.LossWeight, h.Weighting.Name)));
+        loaded.Heads[0].ClassNames.Should().Equal("1★", "2★", "3★", "4★", "5★");
+        loaded.ClassWeights!["dialog"].Should().Equal(model.ClassWeights!["dialog"]);
+        loaded.Standardizer!.Means.Should().Equal(model.Standardizer!.Means);
+        loaded.BuiltInBackbone.Should().BeEquivalentTo(model.BuiltInBackbone);
+        loaded.Temperatures.Should().BeEquivalentTo(model.Temperatures);
+    }
+
+    [Fact]
+    public void When_the_state_dict_is_listed_it_should_have_readable_keys()
+    {
+        using var model = TrainedModel();
+
+        var keys = model.Network.state_dict().Keys;
+
+        keys.Should().Contain(["heads.acting.weight", "heads.acting.bias", "backbone.layers.0.weight"]);
+    }
+
+    [Fact]
+    public void When_a_custom_backbone_is_used_the_caller_supplies_it_and_the_weights_load_into_it()
+    {
+        // Arrange
+        var heads = TestData.Heads();
+        using var model = MultiHeadModel.Create(8, heads, nn.Sequential(nn.Linear(8, 6), nn.Tanh()), 6, new MultiHeadModelOptions { Seed = 2 });
+        new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 1, Seed = 1 }).Fit(model, TestData.Ratings(200, seed: 3));
+        string path = Path.Combine(_folder, "custom.mhc");
+        var rows = TestData.Rows(TestData.Ratings(20, seed: 4));
+        model.Save(path);
+
+        // Act
+        var withoutFactory = () => MultiHeadModel.Load(path);
+        using var loaded = MultiHeadModel.Load(path, () => nn.Sequential(nn.Linear(8, 6), nn.Tanh()));
+
+        // Assert
+        withoutFactory.Should().Throw<ArgumentException>().WithMessage("*custom backbone*factory*");
+        loaded.Predict(rows)["acting"].Should().BeEquivalentTo(model.Predict(rows)["acting"], o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public void When_the_file_is_not_a_model_it_should_say_so()
+    {
+        string path = Path.Combine(_folder, "notes.txt");
+        File.WriteAllText(path, "these are not weights");
+
+        var act = () => MultiHeadModel.Load(path);
+
+        act.Should().Throw<InvalidDataException>().WithMessage($"*'{path}' is not a MultiHeadClassifier model file*");
+    }
+
+    [Fact]
+    public void When_the_file_is_truncated_it_should_say_so()
+    {
+        using var model = TrainedModel();
+        string path = Path.Combine(_folder, "model.mhc");
+        model.Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+
+        foreach (int length in new[] { 10, 20, bytes.Length / 2, bytes.Length - 1 })
+        {
+            File.WriteAllBytes(path, bytes[..length]);
+            var act = () => MultiHeadModel.Load(path);
+            act.Should().Throw<InvalidDataException>().WithMessage("*truncated*", $"a file cut at {length} of {bytes.Length} bytes is truncated");
+        }
+    }
+
+    [Fact]
+    public void When_the_format_version_is_newer_it_should_ask_for_an_upgrade()
+    {
+        using var model = TrainedModel();
+        string path = Path.Combine(_folder, "model.mhc");
+        model.Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        BitConverter.GetBytes(ModelSerializer.FormatVersion + 1).CopyTo(bytes, 8);
+        File.WriteAllBytes(path, bytes);
+
+        var act = () => MultiHeadModel.Load(path);
+
+        act.Should().Throw<InvalidDataException>().WithMessage($"*format version {ModelSerializer.FormatVersion + 1}*Upgrade*");
+    }
+
+    [Fact]
+    public void When_the_weights_do_not_match_the_architecture_it_should_say_so()
+    {
+        // Arrange: a model whose metadata says hidden [16, 8] but whose weights come from a [4] backbone.
+        using var model = TrainedModel();
+        using var other = MultiHeadModel.Create(8, model.Heads, new MultiHeadModelOptions { Backbone = new() { HiddenSizes = [4] } });
+        using var good = new MemoryStream();
+        ModelSerializer.Write(model, good);
+        using var mismatched = new MemoryStream();
+        ModelSerializer.Write(other, mismatched);
+        byte[] header = HeaderOf(good.ToArray());
+        byte[] otherWeights = mismatched.ToArray()[HeaderOf(mismatched.ToArray()).Length..];
+        string path = Path.Combine(_folder, "mixed.mhc");
+        File.WriteAllBytes(path, [.. header, .. otherWeights]);
+
+        // Act
+        var act = () => MultiHeadModel.Load(path);
+
+        // Assert
+        act.Should().Throw<InvalidDataException>().WithMessage("*weights*do not match the model architecture*");
+    }
+
+    [Fact]
+    public void When_a_save_fails_midway_the_previous_file_should_stay_intact()
+    {
+        // Arrange
+        string path = Path.Combine(_folder, "model.mhc");
+        File.WriteAllText(path, "previous good content");
+
+        // Act: the writer throws after writing part of the new content.
+        var act = () => AtomicFile.Write(path, stream =>
+        {
+            stream.Write(new byte[1000]);
+            throw new IOException("disk full");
+        });
+
+        // Assert
+        act.Should().Throw<IOException>().WithMessage("disk full");
+        File.ReadAllText(path).Should().Be("previous good content");
+        Directory.GetFiles(_folder).Should().Equal(path);
+    }
+
+    /// <summary>The bytes before the weights section: magic (8), version (4), JSON length (4) and JSON.</summary>
+    private static byte[] HeaderOf(byte[] file)
+    {
+        int jsonLength = BitConverter.ToInt32(file, 12);
+        return file[..(16 + jsonLength)];
+    }
+}
