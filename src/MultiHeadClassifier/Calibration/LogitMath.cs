@@ -16,14 +16,29 @@ public static class LogitMath
     /// <exception cref="ArgumentException"><paramref name="logits"/> has no columns or a non-finite entry.</exception>
     public static double[,] Softmax(float[,] logits)
     {
-        double[,] result = LogSoftmax(logits);
-        int rows = result.GetLength(0);
-        int cols = result.GetLength(1);
+        ArrayChecks.RequireFiniteLogits(logits, nameof(logits));
+        int rows = logits.GetLength(0);
+        int cols = logits.GetLength(1);
+        var result = new double[rows, cols];
         for (int r = 0; r < rows; r++)
         {
+            double max = double.NegativeInfinity;
             for (int c = 0; c < cols; c++)
             {
-                result[r, c] = Math.Exp(result[r, c]);
+                max = Math.Max(max, logits[r, c]);
+            }
+
+            double sum = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                double e = Math.Exp(logits[r, c] - max);
+                result[r, c] = e;
+                sum += e;
+            }
+
+            for (int c = 0; c < cols; c++)
+            {
+                result[r, c] /= sum;
             }
         }
 

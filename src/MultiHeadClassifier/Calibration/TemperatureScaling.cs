@@ -101,7 +101,7 @@ public static class TemperatureScaling
         }
 
         double atOne = MeanNll(z, y, 1.0);
-        return bestValue < atOne ? Math.Exp(bestLogT) : 1.0;
+        return bestValue < atOne ? Math.Clamp(Math.Exp(bestLogT), MinimumTemperature, MaximumTemperature) : 1.0;
     }
 
     /// <summary>Divides every logit by <paramref name="temperature"/>.</summary>
