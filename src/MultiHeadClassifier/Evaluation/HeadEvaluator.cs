@@ -21,16 +21,22 @@ public static class HeadEvaluator
     /// Class probabilities, rows × K: finite, non-negative, each row summing to 1 within 1e-3.
     /// </param>
     /// <param name="predictions">One predicted class per row in 0..K−1.</param>
+    /// <param name="classCount">
+    /// The head's class count, when known, to check the probabilities' column count against. Default null: K is
+    /// the column count.
+    /// </param>
     /// <returns>The head's evaluation.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">
-    /// The name is empty, the row counts differ, or a label, prediction or probability is invalid; the message
-    /// names the head and the row.
+    /// The name is empty, the row or column counts differ, or a label, prediction or probability is invalid; the
+    /// message names the head and the row.
     /// </exception>
-    public static HeadEvaluation Evaluate(string name, int[] labels, double[,] probabilities, int[] predictions)
+    public static HeadEvaluation Evaluate(
+        string name, int[] labels, double[,] probabilities, int[] predictions, int? classCount = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(labels);
+        RequireColumns(name, probabilities, classCount);
         ArrayChecks.RequireProbabilities(probabilities, nameof(probabilities), name);
         int rows = probabilities.GetLength(0);
         int k = probabilities.GetLength(1);
@@ -82,14 +88,33 @@ public static class HeadEvaluator
     /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
     /// <param name="probabilities">Class probabilities, rows × K.</param>
     /// <param name="rule">The decision rule that turns probabilities into predictions.</param>
+    /// <param name="classCount">
+    /// The head's class count, when known, to check the probabilities' column count against. Default null.
+    /// </param>
     /// <returns>The head's evaluation.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The name is empty or the labels or probabilities are invalid.</exception>
-    public static HeadEvaluation Evaluate(string name, int[] labels, double[,] probabilities, DecisionRule rule)
+    /// <exception cref="ArgumentException">
+    /// The name is empty, the column count differs from <paramref name="classCount"/>, or the labels or
+    /// probabilities are invalid.
+    /// </exception>
+    public static HeadEvaluation Evaluate(
+        string name, int[] labels, double[,] probabilities, DecisionRule rule, int? classCount = null)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        RequireColumns(name, probabilities, classCount);
         ArrayChecks.RequireProbabilities(probabilities, nameof(probabilities), name);
-        return Evaluate(name, labels, probabilities, rule.Decide(probabilities));
+        return Evaluate(name, labels, probabilities, rule.Decide(probabilities), classCount);
+    }
+
+    private static void RequireColumns(string name, double[,] probabilities, int? classCount)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        if (classCount is int k && probabilities.GetLength(1) != k)
+        {
+            throw new ArgumentException(
+                $"head '{name}': probabilities have {probabilities.GetLength(1)} columns but the head has {k} classes.",
+                nameof(probabilities));
+        }
     }
 }

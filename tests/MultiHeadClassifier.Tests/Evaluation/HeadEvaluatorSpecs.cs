@@ -80,4 +80,15 @@ public class HeadEvaluatorSpecs
         // Assert
         act.Should().Throw<ArgumentException>().WithMessage("head 'acting': there are 2 labels but 4 rows*");
     }
+
+    [Fact]
+    public void When_the_column_count_differs_from_the_head_class_count_it_should_say_both()
+    {
+        // Act: ActingProbabilities has 3 columns.
+        Action act = () => HeadEvaluator.Evaluate(
+            "acting", ReportFixture.ActingLabels, ReportFixture.ActingProbabilities, [0, 1, 1, 2], classCount: 5);
+
+        // Assert
+        act.Should().Throw<ArgumentException>().WithMessage("head 'acting': probabilities have 3 columns but the head has 5 classes*");
+    }
 }
