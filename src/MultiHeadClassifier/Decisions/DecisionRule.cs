@@ -1,0 +1,91 @@
+using MultiHeadClassifier.Calibration;
+
+namespace MultiHeadClassifier.Decisions;
+
+/// <summary>
+/// Turns a head's class probabilities into one predicted class per row. Different rules minimise different
+/// losses: <see cref="Argmax"/> the error rate, <see cref="OrdinalMedian"/> the expected absolute error on
+/// ordered classes, <see cref="MinimumExpectedCost(double[,])"/> any cost matrix.
+/// </summary>
+/// <remarks>
+/// Rules are immutable and thread-safe. Every rule validates its input: probabilities rows × K with finite,
+/// non-negative entries and rows summing to 1 (within 1e-3).
+/// </remarks>
+public abstract record DecisionRule
+{
+    /// <summary>The most probable class; ties go to the lowest class index.</summary>
+    public static DecisionRule Argmax { get; } = new ArgmaxDecisionRule();
+
+    /// <summary>
+    /// The smallest class k whose cumulative probability p_0 + … + p_k reaches 0.5: the median of the
+    /// predicted distribution, which minimises the expected absolute error |y − ŷ| on ordered classes.
+    /// </summary>
+    public static DecisionRule OrdinalMedian { get; } = new OrdinalMedianDecisionRule();
+
+    /// <summary>
+    /// The expected class Σ c·p_c rounded to the nearest class (midpoints round up) and clamped to 0..K−1.
+    /// </summary>
+    public static DecisionRule ExpectedValueRounded { get; } = new ExpectedValueDecisionRule();
+
+    /// <summary>Predicts one class for each row of <paramref name="probabilities"/>.</summary>
+    /// <param name="probabilities">Class probabilities, rows × K.</param>
+    /// <returns>One class index in 0..K−1 per row.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="probabilities"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// The probabilities have no columns, a non-finite or negative entry, a row not summing to 1, or (for
+    /// <see cref="MinimumExpectedCost(double[,])"/>) a column count that differs from the cost matrix's size.
+    /// </exception>
+    public int[] Decide(double[,] probabilities)
+    {
+        ArrayChecks.RequireProbabilities(probabilities, nameof(probabilities));
+        int rows = probabilities.GetLength(0);
+        var result = new int[rows];
+        var row = new double[probabilities.GetLength(1)];
+        ValidateClassCount(row.Length);
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < row.Length; c++)
+            {
+                row[c] = probabilities[r, c];
+            }
+
+            result[r] = DecideRow(row);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The rule that predicts argmin_j Σ_i p_i · cost[i, j]: the class with the lowest expected cost. Ties go to
+    /// the lowest class index. With cost 1 off the diagonal and 0 on it this is <see cref="Argmax"/>; with cost
+    /// |i − j| it is the ordinal median.
+    /// </summary>
+    /// <param name="cost">K × K matrix: cost[true, predicted]; every entry finite and non-negative. Copied.</param>
+    /// <returns>The rule.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="cost"/> is null.</exception>
+    /// <exception cref="ArgumentException">The matrix is empty or not square, or an entry is negative or not finite.</exception>
+    public static DecisionRule MinimumExpectedCost(double[,] cost) => new MinimumExpectedCostDecisionRule(cost);
+
+    /// <summary>The rule for a <see cref="DecisionRuleKind"/>.</summary>
+    /// <param name="kind">Which rule.</param>
+    /// <returns>The matching shared rule instance.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is not a defined value.</exception>
+    public static DecisionRule FromKind(DecisionRuleKind kind) => kind switch
+    {
+        DecisionRuleKind.Argmax => Argmax,
+        DecisionRuleKind.OrdinalMedian => OrdinalMedian,
+        DecisionRuleKind.ExpectedValue => ExpectedValueRounded,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown decision rule kind."),
+    };
+
+    /// <summary>Chooses the class for one row whose entries have been validated.</summary>
+    /// <param name="probabilities">The row's K probabilities; not to be kept or modified.</param>
+    /// <returns>A class index in 0..K−1.</returns>
+    private protected abstract int DecideRow(ReadOnlySpan<double> probabilities);
+
+    /// <summary>Checks that the probabilities' class count suits the rule; by default any count does.</summary>
+    /// <param name="classCount">K, the probabilities' column count.</param>
+    private protected virtual void ValidateClassCount(int classCount)
+    {
+    }
+}

@@ -1,0 +1,23 @@
+namespace MultiHeadClassifier.Decisions;
+
+/// <summary>
+/// Predicts round(Σ c·p_c / Σ p_c), midpoints rounded up, clamped to 0..K−1. Use
+/// <see cref="DecisionRule.ExpectedValueRounded"/>.
+/// </summary>
+internal sealed record ExpectedValueDecisionRule : DecisionRule
+{
+    private protected override int DecideRow(ReadOnlySpan<double> probabilities)
+    {
+        double total = 0;
+        double weighted = 0;
+        for (int c = 0; c < probabilities.Length; c++)
+        {
+            total += probabilities[c];
+            weighted += c * probabilities[c];
+        }
+
+        double expected = weighted / total;
+        int rounded = (int)Math.Floor(expected + 0.5);
+        return Math.Clamp(rounded, 0, probabilities.Length - 1);
+    }
+}

@@ -1,0 +1,200 @@
+namespace MultiHeadClassifier.Evaluation;
+
+/// <summary>
+/// Metrics that compare labels with predicted classes, with the same definitions as scikit-learn. Labels of −1
+/// mark missing rows, which are left out; a metric over no labelled rows is null. Stateless and thread-safe.
+/// </summary>
+/// <remarks>
+/// Every method validates its input: labels in −1..K−1, predictions in 0..K−1, equal lengths, K ≥ 1; and throws
+/// <see cref="ArgumentException"/> (or <see cref="ArgumentNullException"/>) naming the bad row otherwise.
+/// </remarks>
+public static class ClassificationMetrics
+{
+    /// <summary>Fraction of labelled rows predicted exactly (scikit-learn accuracy_score).</summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="predictions">One predicted class per row in 0..K−1.</param>
+    /// <param name="classCount">K, the number of classes.</param>
+    /// <returns>The accuracy, or null when no row is labelled.</returns>
+    /// <exception cref="ArgumentNullException">An array is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The lengths differ or a label or prediction is out of range.</exception>
+    public static double? Accuracy(int[] labels, int[] predictions, int classCount) =>
+        Accuracy(LabelledPairs.Create(labels, predictions, classCount));
+
+    /// <summary>
+    /// Mean recall over the classes that occur among the labels (scikit-learn balanced_accuracy_score): classes
+    /// that are only predicted have no recall and are left out of the mean.
+    /// </summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="predictions">One predicted class per row in 0..K−1.</param>
+    /// <param name="classCount">K, the number of classes.</param>
+    /// <returns>The balanced accuracy, or null when no row is labelled.</returns>
+    /// <exception cref="ArgumentNullException">An array is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The lengths differ or a label or prediction is out of range.</exception>
+    public static double? BalancedAccuracy(int[] labels, int[] predictions, int classCount) =>
+        BalancedAccuracy(LabelledPairs.Create(labels, predictions, classCount));
+
+    /// <summary>
+    /// Unweighted mean of per-class F1 over the classes that occur among the labels or the predictions of the
+    /// labelled rows (scikit-learn f1_score with average='macro', zero_division=0). Classes absent from both
+    /// are not counted.
+    /// </summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="predictions">One predicted class per row in 0..K−1.</param>
+    /// <param name="classCount">K, the number of classes.</param>
+    /// <returns>The macro F1, or null when no row is labelled.</returns>
+    /// <exception cref="ArgumentNullException">An array is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The lengths differ or a label or prediction is out of range.</exception>
+    public static double? MacroF1(int[] labels, int[] predictions, int classCount) =>
+        MacroF1(LabelledPairs.Create(labels, predictions, classCount));
+
+    /// <summary>Mean of |label − prediction| over labelled rows, on class indices (mean_absolute_error).</summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="predictions">One predicted class per row in 0..K−1.</param>
+    /// <param name="classCount">K, the number of classes.</param>
+    /// <returns>The mean absolute error, or null when no row is labelled.</returns>
+    /// <exception cref="ArgumentNullException">An array is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The lengths differ or a label or prediction is out of range.</exception>
+    public static double? MeanAbsoluteError(int[] labels, int[] predictions, int classCount) =>
+        MeanAbsoluteError(LabelledPairs.Create(labels, predictions, classCount));
+
+    /// <summary>
+    /// K × K counts over labelled rows: rows are true classes, columns predicted classes (confusion_matrix with
+    /// labels = 0..K−1).
+    /// </summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="predictions">One predicted class per row in 0..K−1.</param>
+    /// <param name="classCount">K, the number of classes.</param>
+    /// <returns>A new K × K matrix.</returns>
+    /// <exception cref="ArgumentNullException">An array is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The lengths differ or a label or prediction is out of range.</exception>
+    public static long[,] ConfusionMatrix(int[] labels, int[] predictions, int classCount) =>
+        LabelledPairs.Create(labels, predictions, classCount).Confusion();
+
+    /// <summary>Precision, recall, F1 and support for every class 0..K−1 (zero_division=0).</summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="predictions">One predicted class per row in 0..K−1.</param>
+    /// <param name="classCount">K, the number of classes.</param>
+    /// <returns>The per-class metrics; all zero when no row is labelled.</returns>
+    /// <exception cref="ArgumentNullException">An array is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The lengths differ or a label or prediction is out of range.</exception>
+    public static PerClassMetrics PerClass(int[] labels, int[] predictions, int classCount) =>
+        PerClass(LabelledPairs.Create(labels, predictions, classCount));
+
+    internal static double? Accuracy(LabelledPairs pairs)
+    {
+        if (pairs.Count == 0)
+        {
+            return null;
+        }
+
+        int correct = 0;
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            if (pairs.Truth[i] == pairs.Predicted[i])
+            {
+                correct++;
+            }
+        }
+
+        return (double)correct / pairs.Count;
+    }
+
+    internal static double? BalancedAccuracy(LabelledPairs pairs)
+    {
+        if (pairs.Count == 0)
+        {
+            return null;
+        }
+
+        long[,] confusion = pairs.Confusion();
+        double sum = 0;
+        int classes = 0;
+        for (int c = 0; c < pairs.ClassCount; c++)
+        {
+            long rowSum = 0;
+            for (int j = 0; j < pairs.ClassCount; j++)
+            {
+                rowSum += confusion[c, j];
+            }
+
+            if (rowSum > 0)
+            {
+                sum += (double)confusion[c, c] / rowSum;
+                classes++;
+            }
+        }
+
+        return sum / classes;
+    }
+
+    internal static double? MacroF1(LabelledPairs pairs)
+    {
+        if (pairs.Count == 0)
+        {
+            return null;
+        }
+
+        PerClassMetrics perClass = PerClass(pairs);
+        int[] present = pairs.PresentClasses();
+        double sum = 0;
+        foreach (int c in present)
+        {
+            sum += perClass.F1[c];
+        }
+
+        return sum / present.Length;
+    }
+
+    internal static double? MeanAbsoluteError(LabelledPairs pairs)
+    {
+        if (pairs.Count == 0)
+        {
+            return null;
+        }
+
+        long total = 0;
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            total += Math.Abs(pairs.Truth[i] - pairs.Predicted[i]);
+        }
+
+        return (double)total / pairs.Count;
+    }
+
+    internal static PerClassMetrics PerClass(LabelledPairs pairs)
+    {
+        int k = pairs.ClassCount;
+        long[,] confusion = pairs.Confusion();
+        var precision = new double[k];
+        var recall = new double[k];
+        var f1 = new double[k];
+        var support = new int[k];
+        for (int c = 0; c < k; c++)
+        {
+            long tp = confusion[c, c];
+            long rowSum = 0;
+            long colSum = 0;
+            for (int j = 0; j < k; j++)
+            {
+                rowSum += confusion[c, j];
+                colSum += confusion[j, c];
+            }
+
+            long fn = rowSum - tp;
+            long fp = colSum - tp;
+            precision[c] = colSum == 0 ? 0 : (double)tp / colSum;
+            recall[c] = rowSum == 0 ? 0 : (double)tp / rowSum;
+            long denominator = (2 * tp) + fp + fn;
+            f1[c] = denominator == 0 ? 0 : 2.0 * tp / denominator;
+            support[c] = (int)rowSum;
+        }
+
+        return new PerClassMetrics(precision, recall, f1, support);
+    }
+}
