@@ -78,7 +78,12 @@ public sealed class MultiHeadModel : IDisposable
     public FeatureStandardizer? Standardizer => _standardizer;
 
     /// <summary>Per-head temperatures fitted by temperature scaling, or null. Saved with the model.</summary>
+    /// <remarks>Set by <see cref="Calibration.ModelCalibration.FitTemperatures"/>.</remarks>
     public IReadOnlyDictionary<string, double>? Temperatures { get; set; }
+
+    /// <summary>Whether <see cref="Temperatures"/> were fitted on prior-corrected logits (true) or raw logits (false).</summary>
+    /// <value>Default true.</value>
+    public bool TemperaturesAfterPriorCorrection { get; set; } = true;
 
     internal Device DeviceType { get; }
 

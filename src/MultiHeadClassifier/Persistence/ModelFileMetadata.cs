@@ -24,6 +24,8 @@ internal sealed record ModelFileMetadata
     public Dictionary<string, float[]>? ClassWeights { get; init; }
 
     public Dictionary<string, double>? Temperatures { get; init; }
+
+    public bool TemperaturesAfterPriorCorrection { get; init; } = true;
 }
 
 /// <summary>One head in <see cref="ModelFileMetadata"/>.</summary>

@@ -64,6 +64,7 @@ public static class ModelSerializer
             StandardizerScales = model.Standardizer?.Scales.ToList(),
             ClassWeights = model.ClassWeights?.ToDictionary(p => p.Key, p => p.Value),
             Temperatures = model.Temperatures?.ToDictionary(p => p.Key, p => p.Value),
+            TemperaturesAfterPriorCorrection = model.TemperaturesAfterPriorCorrection,
         };
 
         byte[] state;
@@ -213,6 +214,7 @@ public static class ModelSerializer
         model.SetTrainingState(metadata.ClassWeights, standardizer);
 
         model.Temperatures = metadata.Temperatures;
+        model.TemperaturesAfterPriorCorrection = metadata.TemperaturesAfterPriorCorrection;
         return model;
     }
 

@@ -1,0 +1,99 @@
+using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Inference;
+using MultiHeadClassifier.Modeling;
+
+namespace MultiHeadClassifier.Calibration;
+
+/// <summary>
+/// Applies a <see cref="LogitCorrection"/> to a model's raw predictions head by head, and fits per-head
+/// temperatures. Nothing here runs unless called: <see cref="MultiHeadModel.Predict(float[,], int)"/> always returns raw logits.
+/// </summary>
+/// <remarks>
+/// Why: at the optimum of a class-weighted cross-entropy, softmax(z)_c ∝ w_c · p(c|x), so raw logits over-predict
+/// up-weighted (rare) classes. Subtracting ln w_c recovers p(c|x) (prior correction, or logit adjustment);
+/// dividing logits by weights is wrong. Temperature scaling, fitted on held-out data, then fixes remaining
+/// over- or under-confidence. Thread-safe for concurrent reads of one model.
+/// </remarks>
+public static class ModelCalibration
+{
+    /// <summary>Returns corrected logits for every head.</summary>
+    /// <param name="model">The model that produced <paramref name="raw"/>.</param>
+    /// <param name="raw">Raw logits from <see cref="MultiHeadModel.Predict(float[,], int)"/>.</param>
+    /// <param name="correction">The corrections to apply.</param>
+    /// <returns>A new prediction; <paramref name="raw"/> is unchanged.</returns>
+    /// <exception cref="InvalidOperationException">Prior correction without resolved class weights, or temperature scaling without temperatures fitted for this correction.</exception>
+    public static MultiHeadPrediction Correct(MultiHeadModel model, MultiHeadPrediction raw, LogitCorrection correction)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(raw);
+        bool prior = correction.HasFlag(LogitCorrection.Prior);
+        bool temperature = correction.HasFlag(LogitCorrection.Temperature);
+        if (prior && model.ClassWeights is null)
+        {
+            throw new InvalidOperationException("Prior correction needs the model's class weights; fit or load a trained model first.");
+        }
+
+        if (temperature && (model.Temperatures is null || model.TemperaturesAfterPriorCorrection != prior))
+        {
+            string basis = prior ? "prior-corrected" : "raw";
+            throw new InvalidOperationException($"Temperature scaling needs temperatures fitted on {basis} logits; call ModelCalibration.FitTemperatures(model, calibrationData, afterPriorCorrection: {prior.ToString().ToLowerInvariant()}) first.");
+        }
+
+        var result = new Dictionary<string, float[,]>(StringComparer.Ordinal);
+        foreach (var head in model.Heads)
+        {
+            var logits = raw[head.Name];
+            if (prior)
+            {
+                logits = PriorCorrection.Apply(logits, model.ClassWeights![head.Name]);
+            }
+
+            if (temperature && model.Temperatures!.TryGetValue(head.Name, out double t))
+            {
+                logits = TemperatureScaling.Apply(logits, t);
+            }
+
+            result[head.Name] = logits;
+        }
+
+        return new MultiHeadPrediction(result);
+    }
+
+    /// <summary>
+    /// Fits one temperature per head on labelled calibration data (minimising NLL; missing labels ignored) and
+    /// stores them in <see cref="MultiHeadModel.Temperatures"/>. A head with no labelled calibration rows keeps T = 1.
+    /// </summary>
+    /// <param name="model">The model; its temperatures are replaced.</param>
+    /// <param name="calibration">Held-out labelled rows (not the training data).</param>
+    /// <param name="afterPriorCorrection">Fit on prior-corrected logits (default true, for <see cref="LogitCorrection.PriorAndTemperature"/>) or on raw logits (for <see cref="LogitCorrection.Temperature"/>).</param>
+    /// <returns>The temperatures, keyed by head name.</returns>
+    /// <exception cref="ArgumentException">The data does not fit the model.</exception>
+    public static IReadOnlyDictionary<string, double> FitTemperatures(MultiHeadModel model, MultiHeadDataset calibration, bool afterPriorCorrection = true)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(calibration);
+        calibration.ValidateFor(model.Heads, model.InputWidth);
+        var logits = Correct(model, model.Predict(calibration), afterPriorCorrection ? LogitCorrection.Prior : LogitCorrection.None);
+        var temperatures = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (int h = 0; h < model.Heads.Count; h++)
+        {
+            var labels = calibration.HeadLabels(h);
+            temperatures[model.Heads[h].Name] = labels.Any(y => y >= 0)
+                ? TemperatureScaling.Fit(logits[model.Heads[h].Name], labels)
+                : 1.0;
+        }
+
+        model.Temperatures = temperatures;
+        model.TemperaturesAfterPriorCorrection = afterPriorCorrection;
+        return temperatures;
+    }
+
+    /// <summary>Softmax probabilities of every head.</summary>
+    /// <param name="prediction">Logits (raw or corrected).</param>
+    /// <returns>Rows × classes probabilities keyed by head name.</returns>
+    public static IReadOnlyDictionary<string, double[,]> Probabilities(MultiHeadPrediction prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        return prediction.Logits.ToDictionary(p => p.Key, p => LogitMath.Softmax(p.Value), StringComparer.Ordinal);
+    }
+}
