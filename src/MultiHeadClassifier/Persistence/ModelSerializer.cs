@@ -155,7 +155,17 @@ public static class ModelSerializer
             }
         }
 
-        var model = Rebuild(metadata, sourceName, customBackbone, device);
+        CheckMetadata(metadata, sourceName);
+        MultiHeadModel model;
+        try
+        {
+            model = Rebuild(metadata, sourceName, customBackbone, device);
+        }
+        catch (ArgumentException e) when (e.ParamName != nameof(customBackbone))
+        {
+            throw new InvalidDataException($"'{sourceName}' has invalid model metadata: {e.Message}", e);
+        }
+
         try
         {
             using var weights = new MemoryStream(state);
@@ -182,7 +192,7 @@ public static class ModelSerializer
         {
             heads = [.. metadata.Heads.Select(h => new HeadDefinition(h.Name, h.ClassCount, h.ClassNames, ClassWeighting.FromSpec(h.Weighting), h.LossWeight))];
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {
             throw new InvalidDataException($"'{sourceName}' has invalid head definitions: {e.Message}", e);
         }
@@ -216,6 +226,27 @@ public static class ModelSerializer
         model.Temperatures = metadata.Temperatures;
         model.TemperaturesAfterPriorCorrection = metadata.TemperaturesAfterPriorCorrection;
         return model;
+    }
+
+    private static void CheckMetadata(ModelFileMetadata metadata, string sourceName)
+    {
+        string? problem = metadata switch
+        {
+            { LibraryVersion: null } => "no library version",
+            { InputWidth: <= 0 } => "a non-positive input width",
+            { BackboneOutputWidth: <= 0 } => "a non-positive backbone width",
+            { Heads: null or { Count: 0 } } => "no heads",
+            _ when metadata.Heads.Any(h => h is null || h.Name is null || h.ClassNames is null || h.Weighting is null || h.Weighting.Name is null) => "an incomplete head definition",
+            _ when metadata.ClassWeights is { } w && (w.Count != metadata.Heads.Count || metadata.Heads.Any(h => !w.TryGetValue(h.Name, out var v) || v is null || v.Length != h.ClassCount)) => "class weights that do not match the heads",
+            _ when (metadata.StandardizerMeans is null) != (metadata.StandardizerScales is null)
+                || (metadata.StandardizerMeans is { } m && (m.Count != metadata.InputWidth || metadata.StandardizerScales!.Count != metadata.InputWidth)) => "a standardisation that does not match the input width",
+            _ when metadata.Backbone is { } b && (b.HiddenSizes is null || b.Validate().Count > 0) => "an invalid backbone configuration",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new InvalidDataException($"'{sourceName}' has corrupt model metadata: {problem}.");
+        }
     }
 
     private static void CheckLength(long length, Stream stream, string sourceName, string part)
