@@ -1,0 +1,288 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MultiHeadClassifier.Benchmarks;
+using static TorchSharp.torch;
+
+// Performance harness: the library's trainer against a hand-written TorchSharp loop, a matmul roofline, memory
+// stability over a long fit, and Predict throughput, all in one process.
+//
+//   dotnet run -c Release --project tests/MultiHeadClassifier.Benchmarks -- [--quick] [--json FILE] [--threads N]
+var jsonOption = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file." };
+var quickOption = new Option<bool>("--quick") { Description = "Fewer rows, repetitions and epochs (finishes in under 2 minutes)." };
+var threadsOption = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice)." };
+var repsOption = new Option<int?>("--reps") { Description = "Timed repetitions per measurement; the median is reported (default 5, quick 3)." };
+var root = new RootCommand("MultiHeadClassifier performance benchmarks") { jsonOption, quickOption, threadsOption, repsOption };
+root.SetAction(parseResult => Bench.Run(new BenchSettings(
+    parseResult.GetValue(quickOption),
+    parseResult.GetValue(jsonOption),
+    parseResult.GetValue(threadsOption),
+    parseResult.GetValue(repsOption))));
+return root.Parse(args).Invoke();
+
+internal sealed record BenchSettings(bool Quick, FileInfo? Json, int? Threads, int? Reps);
+
+internal static class Bench
+{
+    private const int Seed = 1;
+    private const int TimedEpochs = 2;
+
+    public static int Run(BenchSettings settings)
+    {
+        var total = Stopwatch.StartNew();
+        if (settings.Threads is { } threads)
+        {
+            set_num_threads(threads);
+        }
+
+        int reps = settings.Reps ?? (settings.Quick ? 3 : 5);
+        int memoryEpochs = settings.Quick ? 6 : 20;
+        var workloads = new[]
+        {
+            new Workload("W1", settings.Quick ? 10_000 : 50_000, 256, [512, 256], 8, 5, 512),
+            new Workload("W2", settings.Quick ? 5_000 : 20_000, 32, [64, 64], 4, 5, 64),
+            new Workload("W3", settings.Quick ? 5_000 : 20_000, 32, [64, 64], 32, 5, 64),
+        };
+
+        var machine = Machine.Describe();
+        Console.WriteLine("MultiHeadClassifier benchmarks" + (settings.Quick ? " (quick)" : string.Empty));
+        foreach (var (key, value) in machine)
+        {
+            Console.WriteLine($"  {key,-22} {value}");
+        }
+
+        Console.WriteLine($"  {"repetitions",-22} {reps} (median reported), {TimedEpochs} timed epochs each after 1 warm-up epoch");
+        Console.WriteLine();
+
+        var rooflineRuns = Roofline.Measure(reps + 2);
+        double roofline = Stats.Median(rooflineRuns);
+        Console.WriteLine(Invariant($"Roofline: 2048x2048 fp32 matmul = {roofline:F1} GFLOP/s (median of {rooflineRuns.Count}; min {rooflineRuns.Min():F1}, max {rooflineRuns.Max():F1})"));
+        Console.WriteLine();
+
+        var json = new JsonObject
+        {
+            ["machine"] = new JsonObject(machine.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
+            ["quick"] = settings.Quick,
+            ["repetitions"] = reps,
+            ["timed_epochs"] = TimedEpochs,
+            ["roofline_gflops"] = Round(roofline),
+            ["roofline_gflops_runs"] = ToArray(rooflineRuns),
+        };
+
+        var results = new List<WorkloadResult>();
+        double w1TrainSamplesPerSecond = 0;
+        foreach (var workload in workloads)
+        {
+            Console.WriteLine(workload.Describe());
+            var data = WorkloadData.Create(workload, Seed);
+            using var hand = new HandLoop(workload, data, Seed);
+            using var library = new LibraryRun(workload, data, Seed);
+            var result = Measure(workload, hand, library, reps, roofline);
+            results.Add(result);
+            json[workload.Name] = result.ToJson();
+            if (workload.Name == "W1")
+            {
+                w1TrainSamplesPerSecond = result.LibrarySamplesPerSecond;
+                json["memory"] = MeasureMemory(library, memoryEpochs);
+                json["inference"] = MeasureInference(library, reps, w1TrainSamplesPerSecond, roofline, workload);
+            }
+
+            Console.WriteLine();
+        }
+
+        PrintSummary(results);
+        json["total_seconds"] = Round(total.Elapsed.TotalSeconds);
+        if (settings.Json is { } file)
+        {
+            File.WriteAllText(file.FullName, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
+            Console.WriteLine($"Wrote {file.FullName}");
+        }
+
+        Console.WriteLine(Invariant($"Total time {total.Elapsed.TotalSeconds:F0} s"));
+        return 0;
+    }
+
+    private static WorkloadResult Measure(Workload workload, HandLoop hand, LibraryRun library, int reps, double roofline)
+    {
+        var warmHand = hand.Train(1);
+        var warmLibrary = library.Train(1);
+        Console.WriteLine(Invariant($"  warm-up epoch: hand {warmHand.Elapsed.TotalSeconds:F2} s, library {warmLibrary.FitTime.TotalSeconds:F2} s (Fit incl. setup)"));
+        var handRates = new List<double>();
+        var libraryRates = new List<double>();
+        var libraryFitRates = new List<double>();
+        double samples = (double)workload.Rows * TimedEpochs;
+        for (int r = 0; r < reps; r++)
+        {
+            // Alternate the order so that drift in machine speed does not favour one side.
+            double handRate = 0;
+            (TimeSpan EpochTime, TimeSpan FitTime, double LastLoss) lib = default;
+            if (r % 2 == 0)
+            {
+                handRate = samples / hand.Train(TimedEpochs).Elapsed.TotalSeconds;
+                lib = library.Train(TimedEpochs);
+            }
+            else
+            {
+                lib = library.Train(TimedEpochs);
+                handRate = samples / hand.Train(TimedEpochs).Elapsed.TotalSeconds;
+            }
+
+            handRates.Add(handRate);
+            libraryRates.Add(samples / lib.EpochTime.TotalSeconds);
+            libraryFitRates.Add(samples / lib.FitTime.TotalSeconds);
+            Console.WriteLine(Invariant($"  rep {r + 1}: hand {handRate,9:N0} samples/s   library {libraryRates[^1],9:N0} samples/s (whole Fit {libraryFitRates[^1]:N0})   ratio {libraryRates[^1] / handRate:F2}"));
+        }
+
+        var result = new WorkloadResult(workload, handRates, libraryRates, libraryFitRates, roofline);
+        Console.WriteLine(Invariant($"  median: hand {result.HandSamplesPerSecond:N0}, library {result.LibrarySamplesPerSecond:N0} samples/s, ratio {result.Ratio:F2}, library {result.LibraryGflops:F2} GFLOP/s = {result.RooflinePercent:F1}% of roofline"));
+        return result;
+    }
+
+    private static JsonObject MeasureMemory(LibraryRun library, int epochs)
+    {
+        Console.WriteLine($"  memory: {epochs} more epochs of the W1 library model");
+        var probe = new MemoryProbe();
+        library.Train(epochs, probe);
+        for (int e = 0; e < probe.RssMegabytes.Count; e++)
+        {
+            Console.WriteLine(Invariant($"    epoch {e + 1,2}: RSS {probe.RssMegabytes[e],8:F1} MB   live tensors {probe.LiveTensors[e],6}   managed heap {probe.ManagedMegabytes[e],7:F1} MB"));
+        }
+
+        double rssGrowth = Growth(probe.RssMegabytes);
+        double tensorGrowth = Growth(probe.LiveTensors.Select(v => (double)v).ToList());
+        Console.WriteLine(Invariant($"    growth after epoch 2: RSS {rssGrowth:F2}%, live tensors {tensorGrowth:F2}%"));
+        return new JsonObject
+        {
+            ["epochs"] = epochs,
+            ["rss_mb_per_epoch"] = ToArray(probe.RssMegabytes),
+            ["live_tensors_per_epoch"] = new JsonArray(probe.LiveTensors.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
+            ["managed_mb_per_epoch"] = ToArray(probe.ManagedMegabytes),
+            ["rss_growth_after_epoch2_percent"] = Round(rssGrowth),
+            ["live_tensors_growth_after_epoch2_percent"] = Round(tensorGrowth),
+        };
+    }
+
+    private static JsonObject MeasureInference(LibraryRun library, int reps, double trainRate, double roofline, Workload workload)
+    {
+        var features = WorkloadData.Create(workload, Seed).Features;
+        library.Model.Predict(features);
+        var arrayRates = new List<double>();
+        var datasetRates = new List<double>();
+        for (int r = 0; r < reps; r++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            library.Model.Predict(features);
+            arrayRates.Add(workload.Rows / stopwatch.Elapsed.TotalSeconds);
+            stopwatch.Restart();
+            library.Model.Predict(library.Data);
+            datasetRates.Add(workload.Rows / stopwatch.Elapsed.TotalSeconds);
+        }
+
+        double predict = Stats.Median(arrayRates);
+        double predictDataset = Stats.Median(datasetRates);
+        double gflops = predict * workload.InferenceFlopsPerSample / 1e9;
+        Console.WriteLine(Invariant($"  inference: Predict(float[,]) {predict:N0} samples/s, Predict(MultiHeadDataset) {predictDataset:N0} samples/s; {predict / trainRate:F2}x training ({trainRate:N0}); {gflops:F2} GFLOP/s = {100 * gflops / roofline:F1}% of roofline"));
+        return new JsonObject
+        {
+            ["predict_samples_per_s"] = Round(predict),
+            ["predict_dataset_samples_per_s"] = Round(predictDataset),
+            ["train_samples_per_s"] = Round(trainRate),
+            ["predict_over_train"] = Round(predict / trainRate),
+            ["predict_gflops"] = Round(gflops),
+            ["predict_samples_per_s_runs"] = ToArray(arrayRates),
+        };
+    }
+
+    private static void PrintSummary(List<WorkloadResult> results)
+    {
+        Console.WriteLine("Summary (training samples/s, median)");
+        Console.WriteLine("  workload        hand     library   ratio   lib GFLOP/s   % roofline   goal");
+        foreach (var r in results)
+        {
+            double goal = r.Workload.Name switch { "W1" => 1.0, "W2" => 1.5, _ => 3.0 };
+            string status = r.Ratio >= goal ? "met" : "NOT met";
+            Console.WriteLine(Invariant($"  {r.Workload.Name,-8} {r.HandSamplesPerSecond,11:N0} {r.LibrarySamplesPerSecond,11:N0} {r.Ratio,7:F2} {r.LibraryGflops,13:F2} {r.RooflinePercent,11:F1}%   >= {goal:F1}x {status}"));
+        }
+
+        Console.WriteLine();
+    }
+
+    /// <summary>Percent change from epoch 2 to the last epoch.</summary>
+    private static double Growth(List<double> values) =>
+        values.Count < 3 || values[1] == 0 ? 0 : 100 * (values[^1] - values[1]) / values[1];
+
+    private static double Round(double value) => Math.Round(value, 3);
+
+    private static JsonArray ToArray(IEnumerable<double> values) =>
+        new(values.Select(v => (JsonNode?)JsonValue.Create(Round(v))).ToArray());
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
+
+internal sealed record WorkloadResult(Workload Workload, List<double> HandRuns, List<double> LibraryRuns, List<double> LibraryFitRuns, double Roofline)
+{
+    public double HandSamplesPerSecond => Stats.Median(HandRuns);
+
+    public double LibrarySamplesPerSecond => Stats.Median(LibraryRuns);
+
+    public double Ratio => LibrarySamplesPerSecond / HandSamplesPerSecond;
+
+    public double LibraryGflops => LibrarySamplesPerSecond * Workload.TrainFlopsPerSample / 1e9;
+
+    public double HandGflops => HandSamplesPerSecond * Workload.TrainFlopsPerSample / 1e9;
+
+    public double RooflinePercent => 100 * LibraryGflops / Roofline;
+
+    public JsonObject ToJson() => new()
+    {
+        ["hand_samples_per_s"] = Math.Round(HandSamplesPerSecond, 1),
+        ["library_samples_per_s"] = Math.Round(LibrarySamplesPerSecond, 1),
+        ["ratio"] = Math.Round(Ratio, 3),
+        ["roofline_gflops"] = Math.Round(Roofline, 3),
+        ["library_gflops"] = Math.Round(LibraryGflops, 3),
+        ["hand_gflops"] = Math.Round(HandGflops, 3),
+        ["library_roofline_percent"] = Math.Round(RooflinePercent, 2),
+        ["library_fit_samples_per_s"] = Math.Round(Stats.Median(LibraryFitRuns), 1),
+        ["train_flops_per_sample"] = Workload.TrainFlopsPerSample,
+        ["rows"] = Workload.Rows,
+        ["batch_size"] = Workload.BatchSize,
+        ["heads"] = Workload.Heads,
+        ["hand_samples_per_s_runs"] = new JsonArray(HandRuns.Select(v => (JsonNode?)JsonValue.Create(Math.Round(v, 1))).ToArray()),
+        ["library_samples_per_s_runs"] = new JsonArray(LibraryRuns.Select(v => (JsonNode?)JsonValue.Create(Math.Round(v, 1))).ToArray()),
+    };
+}
+
+internal static class Stats
+{
+    public static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+}
+
+internal static class Machine
+{
+    public static List<KeyValuePair<string, string>> Describe()
+    {
+        string cpu = "unknown";
+        if (File.Exists("/proc/cpuinfo"))
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+
+        return
+        [
+            KeyValuePair.Create("cpu", cpu),
+            KeyValuePair.Create("logical_cores", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)),
+            KeyValuePair.Create("torch_num_threads", get_num_threads().ToString(CultureInfo.InvariantCulture)),
+            KeyValuePair.Create("os", RuntimeInformation.OSDescription),
+            KeyValuePair.Create("dotnet", RuntimeInformation.FrameworkDescription),
+            KeyValuePair.Create("torchsharp", typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "unknown"),
+        ];
+    }
+}
