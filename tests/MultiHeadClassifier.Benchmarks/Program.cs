@@ -57,9 +57,10 @@ internal static class Bench
         Console.WriteLine($"  {"repetitions",-22} {reps} (median reported), {TimedEpochs} timed epochs each after 1 warm-up epoch");
         Console.WriteLine();
 
-        var rooflineRuns = Roofline.Measure(reps + 2);
+        var roof = Roofline.Measure(reps + 2);
+        var rooflineRuns = roof.Used.Select(r => r.Value).ToList();
         double roofline = Stats.Median(rooflineRuns);
-        Console.WriteLine(Invariant($"Roofline: 2048x2048 fp32 matmul = {roofline:F1} GFLOP/s (median of {rooflineRuns.Count}; min {rooflineRuns.Min():F1}, max {rooflineRuns.Max():F1})"));
+        Console.WriteLine(Invariant($"Roofline: 2048x2048 fp32 matmul = {roofline:F1} GFLOP/s (median of {rooflineRuns.Count} quiet of {roof.Tried} runs{(roof.AllDisturbed ? ", ALL DISTURBED" : string.Empty)}; min {rooflineRuns.Min():F1}, max {rooflineRuns.Max():F1})"));
         Console.WriteLine();
 
         var json = new JsonObject
@@ -70,6 +71,7 @@ internal static class Bench
             ["timed_epochs"] = TimedEpochs,
             ["roofline_gflops"] = Round(roofline),
             ["roofline_gflops_runs"] = ToArray(rooflineRuns),
+            ["quiet_threshold_foreign_cores"] = Repeater.QuietThreshold,
         };
 
         var results = new List<WorkloadResult>();
@@ -110,34 +112,33 @@ internal static class Bench
         var warmHand = hand.Train(1);
         var warmLibrary = library.Train(1);
         Console.WriteLine(Invariant($"  warm-up epoch: hand {warmHand.Elapsed.TotalSeconds:F2} s, library {warmLibrary.FitTime.TotalSeconds:F2} s (Fit incl. setup)"));
-        var handRates = new List<double>();
-        var libraryRates = new List<double>();
-        var libraryFitRates = new List<double>();
         double samples = (double)workload.Rows * TimedEpochs;
-        for (int r = 0; r < reps; r++)
+        var runs = Repeater.Run(reps, attempt =>
         {
             // Alternate the order so that drift in machine speed does not favour one side.
-            double handRate = 0;
-            (TimeSpan EpochTime, TimeSpan FitTime, double LastLoss) lib = default;
-            if (r % 2 == 0)
+            TimeSpan handTime;
+            (TimeSpan EpochTime, TimeSpan FitTime, double LastLoss) lib;
+            if (attempt % 2 == 0)
             {
-                handRate = samples / hand.Train(TimedEpochs).Elapsed.TotalSeconds;
+                handTime = hand.Train(TimedEpochs).Elapsed;
                 lib = library.Train(TimedEpochs);
             }
             else
             {
                 lib = library.Train(TimedEpochs);
-                handRate = samples / hand.Train(TimedEpochs).Elapsed.TotalSeconds;
+                handTime = hand.Train(TimedEpochs).Elapsed;
             }
 
-            handRates.Add(handRate);
-            libraryRates.Add(samples / lib.EpochTime.TotalSeconds);
-            libraryFitRates.Add(samples / lib.FitTime.TotalSeconds);
-            Console.WriteLine(Invariant($"  rep {r + 1}: hand {handRate,9:N0} samples/s   library {libraryRates[^1],9:N0} samples/s (whole Fit {libraryFitRates[^1]:N0})   ratio {libraryRates[^1] / handRate:F2}"));
-        }
-
-        var result = new WorkloadResult(workload, handRates, libraryRates, libraryFitRates, roofline);
-        Console.WriteLine(Invariant($"  median: hand {result.HandSamplesPerSecond:N0}, library {result.LibrarySamplesPerSecond:N0} samples/s, ratio {result.Ratio:F2}, library {result.LibraryGflops:F2} GFLOP/s = {result.RooflinePercent:F1}% of roofline"));
+            var pair = new PairedRun(samples / handTime.TotalSeconds, samples / lib.EpochTime.TotalSeconds, samples / lib.FitTime.TotalSeconds);
+            Console.WriteLine(Invariant($"  try {attempt + 1}: hand {pair.Hand,9:N0} samples/s   library {pair.Library,9:N0} samples/s (whole Fit {pair.LibraryFit:N0})   ratio {pair.Library / pair.Hand:F2}"));
+            return pair;
+        });
+        var handRates = runs.Used.Select(r => r.Value.Hand).ToList();
+        var libraryRates = runs.Used.Select(r => r.Value.Library).ToList();
+        var libraryFitRates = runs.Used.Select(r => r.Value.LibraryFit).ToList();
+        Console.WriteLine(Invariant($"  used {runs.Used.Count} quiet of {runs.Tried} tries{(runs.AllDisturbed ? " (ALL DISTURBED: another process was busy)" : string.Empty)}; foreign load per try: {string.Join(", ", runs.Used.Select(r => r.ForeignCores.ToString("F2", CultureInfo.InvariantCulture)))} cores"));
+        var result = new WorkloadResult(workload, handRates, libraryRates, libraryFitRates, roofline, runs.Tried, runs.AllDisturbed);
+        Console.WriteLine(Invariant($"  median: hand {result.HandSamplesPerSecond:N0}, library {result.LibrarySamplesPerSecond:N0} samples/s, ratio {result.Ratio:F2} (median of paired ratios {result.PairedRatio:F2}), library {result.LibraryGflops:F2} GFLOP/s = {result.RooflinePercent:F1}% of roofline"));
         return result;
     }
 
@@ -145,7 +146,9 @@ internal static class Bench
     {
         Console.WriteLine($"  memory: {epochs} more epochs of the W1 library model");
         var probe = new MemoryProbe();
+        var meter = new CpuMeter();
         library.Train(epochs, probe);
+        double foreign = meter.ForeignCores();
         for (int e = 0; e < probe.RssMegabytes.Count; e++)
         {
             Console.WriteLine(Invariant($"    epoch {e + 1,2}: RSS {probe.RssMegabytes[e],8:F1} MB   live tensors {probe.LiveTensors[e],6}   managed heap {probe.ManagedMegabytes[e],7:F1} MB"));
@@ -157,6 +160,7 @@ internal static class Bench
         return new JsonObject
         {
             ["epochs"] = epochs,
+            ["foreign_cores"] = Round(foreign),
             ["rss_mb_per_epoch"] = ToArray(probe.RssMegabytes),
             ["live_tensors_per_epoch"] = new JsonArray(probe.LiveTensors.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
             ["managed_mb_per_epoch"] = ToArray(probe.ManagedMegabytes),
@@ -169,18 +173,17 @@ internal static class Bench
     {
         var features = WorkloadData.Create(workload, Seed).Features;
         library.Model.Predict(features);
-        var arrayRates = new List<double>();
-        var datasetRates = new List<double>();
-        for (int r = 0; r < reps; r++)
+        var runs = Repeater.Run(reps, _ =>
         {
             var stopwatch = Stopwatch.StartNew();
             library.Model.Predict(features);
-            arrayRates.Add(workload.Rows / stopwatch.Elapsed.TotalSeconds);
+            double array = workload.Rows / stopwatch.Elapsed.TotalSeconds;
             stopwatch.Restart();
             library.Model.Predict(library.Data);
-            datasetRates.Add(workload.Rows / stopwatch.Elapsed.TotalSeconds);
-        }
-
+            return (Array: array, Dataset: workload.Rows / stopwatch.Elapsed.TotalSeconds);
+        });
+        var arrayRates = runs.Used.Select(r => r.Value.Array).ToList();
+        var datasetRates = runs.Used.Select(r => r.Value.Dataset).ToList();
         double predict = Stats.Median(arrayRates);
         double predictDataset = Stats.Median(datasetRates);
         double gflops = predict * workload.InferenceFlopsPerSample / 1e9;
@@ -193,6 +196,7 @@ internal static class Bench
             ["predict_over_train"] = Round(predict / trainRate),
             ["predict_gflops"] = Round(gflops),
             ["predict_samples_per_s_runs"] = ToArray(arrayRates),
+            ["all_disturbed"] = runs.AllDisturbed,
         };
     }
 
@@ -203,7 +207,7 @@ internal static class Bench
         foreach (var r in results)
         {
             double goal = r.Workload.Name switch { "W1" => 1.0, "W2" => 1.5, _ => 3.0 };
-            string status = r.Ratio >= goal ? "met" : "NOT met";
+            string status = (r.Ratio >= goal ? "met" : "NOT met") + (r.AllDisturbed ? " (disturbed)" : string.Empty);
             Console.WriteLine(Invariant($"  {r.Workload.Name,-8} {r.HandSamplesPerSecond,11:N0} {r.LibrarySamplesPerSecond,11:N0} {r.Ratio,7:F2} {r.LibraryGflops,13:F2} {r.RooflinePercent,11:F1}%   >= {goal:F1}x {status}"));
         }
 
@@ -222,8 +226,13 @@ internal static class Bench
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
 
-internal sealed record WorkloadResult(Workload Workload, List<double> HandRuns, List<double> LibraryRuns, List<double> LibraryFitRuns, double Roofline)
+internal readonly record struct PairedRun(double Hand, double Library, double LibraryFit);
+
+internal sealed record WorkloadResult(Workload Workload, List<double> HandRuns, List<double> LibraryRuns, List<double> LibraryFitRuns, double Roofline, int Tried, bool AllDisturbed)
 {
+    /// <summary>Median of the per-repetition library/hand ratios; less sensitive to drift than the ratio of medians.</summary>
+    public double PairedRatio => Stats.Median(HandRuns.Zip(LibraryRuns, (h, l) => l / h).ToList());
+
     public double HandSamplesPerSecond => Stats.Median(HandRuns);
 
     public double LibrarySamplesPerSecond => Stats.Median(LibraryRuns);
@@ -241,6 +250,9 @@ internal sealed record WorkloadResult(Workload Workload, List<double> HandRuns, 
         ["hand_samples_per_s"] = Math.Round(HandSamplesPerSecond, 1),
         ["library_samples_per_s"] = Math.Round(LibrarySamplesPerSecond, 1),
         ["ratio"] = Math.Round(Ratio, 3),
+        ["paired_ratio"] = Math.Round(PairedRatio, 3),
+        ["tries"] = Tried,
+        ["all_disturbed"] = AllDisturbed,
         ["roofline_gflops"] = Math.Round(Roofline, 3),
         ["library_gflops"] = Math.Round(LibraryGflops, 3),
         ["hand_gflops"] = Math.Round(HandGflops, 3),

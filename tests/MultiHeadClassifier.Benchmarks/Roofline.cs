@@ -8,8 +8,8 @@ internal static class Roofline
 {
     private const int N = 2048;
 
-    /// <summary>One GFLOP/s figure (2·N³ per multiply) per repetition.</summary>
-    public static List<double> Measure(int repetitions, int multipliesPerRepetition = 5)
+    /// <summary>GFLOP/s (2·N³ per multiply) per repetition, with the foreign load during it.</summary>
+    public static (List<Sample<double>> Used, int Tried, bool AllDisturbed) Measure(int repetitions, int multipliesPerRepetition = 5)
     {
         using var noGrad = no_grad();
         using var generator = new Generator(7, CPU);
@@ -20,8 +20,7 @@ internal static class Roofline
             a.mm(b).Dispose();
         }
 
-        var result = new List<double>();
-        for (int r = 0; r < repetitions; r++)
+        return Repeater.Run(repetitions, _ =>
         {
             var stopwatch = Stopwatch.StartNew();
             for (int i = 0; i < multipliesPerRepetition; i++)
@@ -29,10 +28,7 @@ internal static class Roofline
                 a.mm(b).Dispose();
             }
 
-            double seconds = stopwatch.Elapsed.TotalSeconds;
-            result.Add(2.0 * N * N * (double)N * multipliesPerRepetition / seconds / 1e9);
-        }
-
-        return result;
+            return 2.0 * N * N * (double)N * multipliesPerRepetition / stopwatch.Elapsed.TotalSeconds / 1e9;
+        });
     }
 }
