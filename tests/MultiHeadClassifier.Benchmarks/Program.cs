@@ -15,15 +15,17 @@ var jsonOption = new Option<FileInfo?>("--json") { Description = "Also write the
 var quickOption = new Option<bool>("--quick") { Description = "Fewer rows, repetitions and epochs (finishes in under 2 minutes)." };
 var threadsOption = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice)." };
 var repsOption = new Option<int?>("--reps") { Description = "Timed repetitions per measurement; the median is reported (default 5, quick 3)." };
-var root = new RootCommand("MultiHeadClassifier performance benchmarks") { jsonOption, quickOption, threadsOption, repsOption };
+var onlyOption = new Option<string[]>("--only") { Description = "Run only these workloads (W1, W2, W3); memory and inference need W1.", AllowMultipleArgumentsPerToken = true };
+var root = new RootCommand("MultiHeadClassifier performance benchmarks") { jsonOption, quickOption, threadsOption, repsOption, onlyOption };
 root.SetAction(parseResult => Bench.Run(new BenchSettings(
     parseResult.GetValue(quickOption),
     parseResult.GetValue(jsonOption),
     parseResult.GetValue(threadsOption),
-    parseResult.GetValue(repsOption))));
+    parseResult.GetValue(repsOption),
+    parseResult.GetValue(onlyOption) ?? [])));
 return root.Parse(args).Invoke();
 
-internal sealed record BenchSettings(bool Quick, FileInfo? Json, int? Threads, int? Reps);
+internal sealed record BenchSettings(bool Quick, FileInfo? Json, int? Threads, int? Reps, string[] Only);
 
 internal static class Bench
 {
@@ -60,7 +62,7 @@ internal static class Bench
         var roof = Roofline.Measure(reps + 2);
         var rooflineRuns = roof.Used.Select(r => r.Value).ToList();
         double roofline = Stats.Median(rooflineRuns);
-        Console.WriteLine(Invariant($"Roofline: 2048x2048 fp32 matmul = {roofline:F1} GFLOP/s (median of {rooflineRuns.Count} quiet of {roof.Tried} runs{(roof.AllDisturbed ? ", ALL DISTURBED" : string.Empty)}; min {rooflineRuns.Min():F1}, max {rooflineRuns.Max():F1})"));
+        Console.WriteLine(Invariant($"Roofline: 2048x2048 fp32 matmul = {roofline:F1} GFLOP/s (median of {rooflineRuns.Count} of {roof.Tried} runs{(roof.AllDisturbed ? ", ALL DISTURBED" : ", the quiet ones")}; min {rooflineRuns.Min():F1}, max {rooflineRuns.Max():F1})"));
         Console.WriteLine();
 
         var json = new JsonObject
@@ -76,7 +78,7 @@ internal static class Bench
 
         var results = new List<WorkloadResult>();
         double w1TrainSamplesPerSecond = 0;
-        foreach (var workload in workloads)
+        foreach (var workload in workloads.Where(w => settings.Only.Length == 0 || settings.Only.Contains(w.Name, StringComparer.OrdinalIgnoreCase)))
         {
             Console.WriteLine(workload.Describe());
             var data = WorkloadData.Create(workload, Seed);
@@ -84,7 +86,15 @@ internal static class Bench
             using var library = new LibraryRun(workload, data, Seed);
             var result = Measure(workload, hand, library, reps, roofline);
             results.Add(result);
-            json[workload.Name] = result.ToJson();
+            var workloadJson = result.ToJson();
+            var breakdown = StepBreakdown.Measure(library, workload, settings.Quick ? 40 : 100);
+            double stepMicroseconds = breakdown.Sum(p => p.Microseconds);
+            double handStepMicroseconds = 1e6 * workload.BatchSize / result.HandSamplesPerSecond;
+            Console.WriteLine(Invariant($"  library step breakdown (us per step; hand loop's whole step ~{handStepMicroseconds:F0} us): ") +
+                string.Join(", ", breakdown.Select(p => Invariant($"{p.Phase} {p.Microseconds:F0}"))) + Invariant($"; total {stepMicroseconds:F0}"));
+            workloadJson["library_step_breakdown_us"] = new JsonObject(breakdown.Select(p => KeyValuePair.Create(p.Phase, (JsonNode?)JsonValue.Create(Round(p.Microseconds)))));
+            workloadJson["hand_step_us"] = Round(handStepMicroseconds);
+            json[workload.Name] = workloadJson;
             if (workload.Name == "W1")
             {
                 w1TrainSamplesPerSecond = result.LibrarySamplesPerSecond;
@@ -136,7 +146,7 @@ internal static class Bench
         var handRates = runs.Used.Select(r => r.Value.Hand).ToList();
         var libraryRates = runs.Used.Select(r => r.Value.Library).ToList();
         var libraryFitRates = runs.Used.Select(r => r.Value.LibraryFit).ToList();
-        Console.WriteLine(Invariant($"  used {runs.Used.Count} quiet of {runs.Tried} tries{(runs.AllDisturbed ? " (ALL DISTURBED: another process was busy)" : string.Empty)}; foreign load per try: {string.Join(", ", runs.Used.Select(r => r.ForeignCores.ToString("F2", CultureInfo.InvariantCulture)))} cores"));
+        Console.WriteLine(Invariant($"  used {runs.Used.Count} of {runs.Tried} tries{(runs.AllDisturbed ? " (ALL DISTURBED: another process was busy; figures unreliable)" : " (the quiet ones)")}; foreign load per used try: {string.Join(", ", runs.Used.Select(r => r.ForeignCores.ToString("F2", CultureInfo.InvariantCulture)))} cores"));
         var result = new WorkloadResult(workload, handRates, libraryRates, libraryFitRates, roofline, runs.Tried, runs.AllDisturbed);
         Console.WriteLine(Invariant($"  median: hand {result.HandSamplesPerSecond:N0}, library {result.LibrarySamplesPerSecond:N0} samples/s, ratio {result.Ratio:F2} (median of paired ratios {result.PairedRatio:F2}), library {result.LibraryGflops:F2} GFLOP/s = {result.RooflinePercent:F1}% of roofline"));
         return result;
