@@ -44,7 +44,7 @@ internal static class Bench
         int memoryEpochs = settings.Quick ? 6 : 20;
         var workloads = new[]
         {
-            new Workload("W1", settings.Quick ? 10_000 : 50_000, 256, [512, 256], 8, 5, 512),
+            new Workload("W1", settings.Quick ? 20_000 : 50_000, 256, [512, 256], 8, 5, 512),
             new Workload("W2", settings.Quick ? 5_000 : 20_000, 32, [64, 64], 4, 5, 64),
             new Workload("W3", settings.Quick ? 5_000 : 20_000, 32, [64, 64], 32, 5, 64),
         };
@@ -59,10 +59,8 @@ internal static class Bench
         Console.WriteLine($"  {"repetitions",-22} {reps} (median reported), {TimedEpochs} timed epochs each after 1 warm-up epoch");
         Console.WriteLine();
 
-        var roof = Roofline.Measure(reps + 2);
-        var rooflineRuns = roof.Used.Select(r => r.Value).ToList();
+        var rooflineRuns = MeasureRoofline("at start", reps);
         double roofline = Stats.Median(rooflineRuns);
-        Console.WriteLine(Invariant($"Roofline: 2048x2048 fp32 matmul = {roofline:F1} GFLOP/s (median of {rooflineRuns.Count} of {roof.Tried} runs{(roof.AllDisturbed ? ", ALL DISTURBED" : ", the quiet ones")}; min {rooflineRuns.Min():F1}, max {rooflineRuns.Max():F1})"));
         Console.WriteLine();
 
         var json = new JsonObject
@@ -71,12 +69,12 @@ internal static class Bench
             ["quick"] = settings.Quick,
             ["repetitions"] = reps,
             ["timed_epochs"] = TimedEpochs,
-            ["roofline_gflops"] = Round(roofline),
-            ["roofline_gflops_runs"] = ToArray(rooflineRuns),
+            ["roofline_gflops_start_runs"] = ToArray(rooflineRuns),
             ["quiet_threshold_foreign_cores"] = Repeater.QuietThreshold,
         };
 
         var results = new List<WorkloadResult>();
+        var extraJson = new Dictionary<string, JsonObject>();
         double w1TrainSamplesPerSecond = 0;
         foreach (var workload in workloads.Where(w => settings.Only.Length == 0 || settings.Only.Contains(w.Name, StringComparer.OrdinalIgnoreCase)))
         {
@@ -86,7 +84,7 @@ internal static class Bench
             using var library = new LibraryRun(workload, data, Seed);
             var result = Measure(workload, hand, library, reps, roofline);
             results.Add(result);
-            var workloadJson = result.ToJson();
+            var workloadJson = new JsonObject();
             var breakdown = StepBreakdown.Measure(library, workload, settings.Quick ? 40 : 100);
             double stepMicroseconds = breakdown.Sum(p => p.Microseconds);
             double handStepMicroseconds = 1e6 * workload.BatchSize / result.HandSamplesPerSecond;
@@ -94,15 +92,41 @@ internal static class Bench
                 string.Join(", ", breakdown.Select(p => Invariant($"{p.Phase} {p.Microseconds:F0}"))) + Invariant($"; total {stepMicroseconds:F0}"));
             workloadJson["library_step_breakdown_us"] = new JsonObject(breakdown.Select(p => KeyValuePair.Create(p.Phase, (JsonNode?)JsonValue.Create(Round(p.Microseconds)))));
             workloadJson["hand_step_us"] = Round(handStepMicroseconds);
-            json[workload.Name] = workloadJson;
+            extraJson[workload.Name] = workloadJson;
             if (workload.Name == "W1")
             {
                 w1TrainSamplesPerSecond = result.LibrarySamplesPerSecond;
                 json["memory"] = MeasureMemory(library, memoryEpochs);
-                json["inference"] = MeasureInference(library, reps, w1TrainSamplesPerSecond, roofline, workload);
+                json["inference"] = MeasureInference(library, data.Features, reps, w1TrainSamplesPerSecond, roofline, workload);
             }
 
             Console.WriteLine();
+        }
+
+        // The roofline is a peak, so the better of the two measurements counts: a co-tenant busy at one of them
+        // lowers that one only.
+        var rooflineEndRuns = MeasureRoofline("at end", reps);
+        roofline = Math.Max(roofline, Stats.Median(rooflineEndRuns));
+        json["roofline_gflops"] = Round(roofline);
+        json["roofline_gflops_end_runs"] = ToArray(rooflineEndRuns);
+        Console.WriteLine(Invariant($"Roofline used (the better median): {roofline:F1} GFLOP/s"));
+        Console.WriteLine();
+        results = results.Select(r => r with { Roofline = roofline }).ToList();
+        foreach (var r in results)
+        {
+            var workloadJson = r.ToJson();
+            foreach (var (key, value) in extraJson[r.Workload.Name].ToList())
+            {
+                extraJson[r.Workload.Name].Remove(key);
+                workloadJson[key] = value;
+            }
+
+            json[r.Workload.Name] = workloadJson;
+        }
+
+        if (json["inference"] is JsonObject inference)
+        {
+            inference["predict_roofline_percent"] = Round(100 * inference["predict_gflops"]!.GetValue<double>() / roofline);
         }
 
         PrintSummary(results);
@@ -148,8 +172,16 @@ internal static class Bench
         var libraryFitRates = runs.Used.Select(r => r.Value.LibraryFit).ToList();
         Console.WriteLine(Invariant($"  used {runs.Used.Count} of {runs.Tried} tries{(runs.AllDisturbed ? " (ALL DISTURBED: another process was busy; figures unreliable)" : " (the quiet ones)")}; foreign load per used try: {string.Join(", ", runs.Used.Select(r => r.ForeignCores.ToString("F2", CultureInfo.InvariantCulture)))} cores"));
         var result = new WorkloadResult(workload, handRates, libraryRates, libraryFitRates, roofline, runs.Tried, runs.AllDisturbed);
-        Console.WriteLine(Invariant($"  median: hand {result.HandSamplesPerSecond:N0}, library {result.LibrarySamplesPerSecond:N0} samples/s, ratio {result.Ratio:F2} (median of paired ratios {result.PairedRatio:F2}), library {result.LibraryGflops:F2} GFLOP/s = {result.RooflinePercent:F1}% of roofline"));
+        Console.WriteLine(Invariant($"  median: hand {result.HandSamplesPerSecond:N0}, library {result.LibrarySamplesPerSecond:N0} samples/s, ratio {result.Ratio:F2} (median of paired ratios {result.PairedRatio:F2}), library {result.LibraryGflops:F2} GFLOP/s"));
         return result;
+    }
+
+    private static List<double> MeasureRoofline(string when, int reps)
+    {
+        var roof = Roofline.Measure(reps + 2);
+        var runs = roof.Used.Select(r => r.Value).ToList();
+        Console.WriteLine(Invariant($"Roofline {when}: 2048x2048 fp32 matmul = {Stats.Median(runs):F1} GFLOP/s (median of {runs.Count} of {roof.Tried} runs{(roof.AllDisturbed ? ", ALL DISTURBED" : ", the quiet ones")}; min {runs.Min():F1}, max {runs.Max():F1})"));
+        return runs;
     }
 
     private static JsonObject MeasureMemory(LibraryRun library, int epochs)
@@ -179,10 +211,11 @@ internal static class Bench
         };
     }
 
-    private static JsonObject MeasureInference(LibraryRun library, int reps, double trainRate, double roofline, Workload workload)
+    private static JsonObject MeasureInference(LibraryRun library, float[,] features, int reps, double trainRate, double roofline, Workload workload)
     {
-        var features = WorkloadData.Create(workload, Seed).Features;
+        using var featureTensor = tensor(library.Data.Features.ToArray(), [workload.Rows, workload.Features]);
         library.Model.Predict(features);
+        DisposeAll(library.Model.PredictTensors(featureTensor));
         var runs = Repeater.Run(reps, _ =>
         {
             var stopwatch = Stopwatch.StartNew();
@@ -190,18 +223,23 @@ internal static class Bench
             double array = workload.Rows / stopwatch.Elapsed.TotalSeconds;
             stopwatch.Restart();
             library.Model.Predict(library.Data);
-            return (Array: array, Dataset: workload.Rows / stopwatch.Elapsed.TotalSeconds);
+            double dataset = workload.Rows / stopwatch.Elapsed.TotalSeconds;
+            stopwatch.Restart();
+            DisposeAll(library.Model.PredictTensors(featureTensor));
+            return (Array: array, Dataset: dataset, Tensors: workload.Rows / stopwatch.Elapsed.TotalSeconds);
         });
         var arrayRates = runs.Used.Select(r => r.Value.Array).ToList();
         var datasetRates = runs.Used.Select(r => r.Value.Dataset).ToList();
+        double predictTensors = Stats.Median(runs.Used.Select(r => r.Value.Tensors).ToList());
         double predict = Stats.Median(arrayRates);
         double predictDataset = Stats.Median(datasetRates);
         double gflops = predict * workload.InferenceFlopsPerSample / 1e9;
-        Console.WriteLine(Invariant($"  inference: Predict(float[,]) {predict:N0} samples/s, Predict(MultiHeadDataset) {predictDataset:N0} samples/s; {predict / trainRate:F2}x training ({trainRate:N0}); {gflops:F2} GFLOP/s = {100 * gflops / roofline:F1}% of roofline"));
+        Console.WriteLine(Invariant($"  inference: Predict(float[,]) {predict:N0} samples/s, Predict(MultiHeadDataset) {predictDataset:N0}, PredictTensors(one tensor) {predictTensors:N0} samples/s; {predict / trainRate:F2}x training ({trainRate:N0}); {gflops:F2} GFLOP/s"));
         return new JsonObject
         {
             ["predict_samples_per_s"] = Round(predict),
             ["predict_dataset_samples_per_s"] = Round(predictDataset),
+            ["predict_tensors_samples_per_s"] = Round(predictTensors),
             ["train_samples_per_s"] = Round(trainRate),
             ["predict_over_train"] = Round(predict / trainRate),
             ["predict_gflops"] = Round(gflops),
@@ -222,6 +260,14 @@ internal static class Bench
         }
 
         Console.WriteLine();
+    }
+
+    private static void DisposeAll(IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors)
+    {
+        foreach (var t in tensors.Values)
+        {
+            t.Dispose();
+        }
     }
 
     /// <summary>Percent change from epoch 2 to the last epoch.</summary>
