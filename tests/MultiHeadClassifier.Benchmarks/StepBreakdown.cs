@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using MultiHeadClassifier.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Benchmarks;
+
+/// <summary>
+/// Where a library training step spends its time: the trainer's step replayed phase by phase with the same
+/// operations (forward, fused loss, host copies of the per-head sums, backward, gradient norm, Adam step), on a
+/// fitted model. Diagnostic only; the phases are timed on the calling thread, as libtorch on CPU is synchronous.
+/// </summary>
+internal static class StepBreakdown
+{
+    public static IReadOnlyList<(string Phase, double Microseconds)> Measure(LibraryRun run, Workload workload, int steps)
+    {
+        var model = run.Model;
+        using var loss = new MultiHeadLoss(model.Heads, model.ClassWeights!);
+        using var optimizer = optim.Adam(model.Network.parameters(), lr: 1e-3);
+        int rows = Math.Min(workload.Rows, workload.BatchSize * steps);
+        var (x, y) = TensorData.ToTensors(run.Data.Slice(0, rows), 0, rows, CPU);
+        using var features = x;
+        using var labels = y;
+        string[] names = ["forward", "loss", "host copies", "backward", "gradient norm", "optimizer step", "zero_grad"];
+        var totals = new double[names.Length];
+        model.Network.train();
+        int batches = rows / workload.BatchSize;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            Array.Clear(totals);
+            for (int b = 0; b < batches; b++)
+            {
+                using var scope = NewDisposeScope();
+                var xb = features.narrow(0, b * workload.BatchSize, workload.BatchSize);
+                var yb = labels.narrow(0, b * workload.BatchSize, workload.BatchSize);
+                long t = Stopwatch.GetTimestamp();
+                optimizer.zero_grad();
+                t = Lap(totals, 6, t);
+                var logits = model.Network.forward(xb);
+                t = Lap(totals, 0, t);
+                var (numerator, denominator) = loss.WeightedSums(logits, yb);
+                var perHead = numerator / where(denominator > 0, denominator, ones_like(denominator));
+                var total = (perHead * loss.LossMultipliers).sum();
+                t = Lap(totals, 1, t);
+                _ = perHead.detach().cpu().data<float>().ToArray();
+                _ = numerator.detach().cpu().data<float>().ToArray();
+                _ = denominator.detach().cpu().data<float>().ToArray();
+                t = Lap(totals, 2, t);
+                total.backward();
+                t = Lap(totals, 3, t);
+                var norms = model.Network.parameters().Where(p => p.grad is not null).Select(p => p.grad!.norm()).ToArray();
+                _ = stack(norms).norm().item<float>();
+                t = Lap(totals, 4, t);
+                optimizer.step();
+                Lap(totals, 5, t);
+            }
+        }
+
+        model.Network.eval();
+        return names.Select((n, i) => (n, totals[i] / batches)).ToArray();
+    }
+
+    private static long Lap(double[] totals, int phase, long start)
+    {
+        long now = Stopwatch.GetTimestamp();
+        totals[phase] += (now - start) * 1e6 / Stopwatch.Frequency;
+        return now;
+    }
+}
