@@ -29,6 +29,7 @@ public sealed class MultiHeadLoss : IDisposable
     private readonly Tensor _weightTable;
     private readonly Tensor _lossMultipliers;
     private readonly Tensor? _gatherIndex;
+    private readonly Tensor _headOffsets;
     private readonly int _maxClasses;
     private readonly int _totalClasses;
 
@@ -75,6 +76,7 @@ public sealed class MultiHeadLoss : IDisposable
 
         _weightTable = tensor(table, [heads.Count, _maxClasses], device: device);
         _lossMultipliers = tensor(heads.Select(h => (float)h.LossWeight).ToArray(), device: device);
+        _headOffsets = tensor(Enumerable.Range(0, heads.Count).Select(h => (long)h * _maxClasses).ToArray(), [1, heads.Count], device: device);
         if (_classCounts.Any(k => k != _maxClasses))
         {
             // Column index into [logits | −∞] for each (head, class) slot of the padded [heads, K_max] layout.
@@ -136,7 +138,7 @@ public sealed class MultiHeadLoss : IDisposable
         var mask = labels.ge(0);
         var targets = labels.clamp_min(0);
         var nll = -logProbabilities.gather(2, targets.unsqueeze(2)).squeeze(2);
-        var flatIndex = targets + arange(heads, dtype: int64, device: labels.device).unsqueeze(0) * _maxClasses;
+        var flatIndex = targets + _headOffsets;
         var weights = _weightTable.view(-1).index_select(0, flatIndex.view(-1)).view(batch, heads) * mask.to(logits.dtype);
         var numerator = (weights * nll).sum(new long[] { 0 });
         var denominator = weights.sum(new long[] { 0 });
@@ -187,6 +189,7 @@ public sealed class MultiHeadLoss : IDisposable
         _weightTable.Dispose();
         _lossMultipliers.Dispose();
         _gatherIndex?.Dispose();
+        _headOffsets.Dispose();
     }
 
     private void CheckShapes(Tensor logits, Tensor labels)
