@@ -30,7 +30,7 @@ public static class Cli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            stderr.WriteLine("error: " + parsed.Errors[0].Message + " (see 'mhc --help')");
+            stderr.WriteLine("error: " + OneLine(parsed.Errors[0].Message) + " (see 'mhc --help')");
             return CliException.UsageExitCode;
         }
 
@@ -40,10 +40,13 @@ public static class Cli
         }
         catch (Exception e) when (ExitCodeFor(e) is int code)
         {
-            stderr.WriteLine("error: " + e.Message.ReplaceLineEndings(" "));
+            stderr.WriteLine("error: " + OneLine(e.Message));
             return code;
         }
     }
+
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>The exit code of an expected failure, or null for a bug (which keeps its stack trace).</summary>
     private static int? ExitCodeFor(Exception e) => e switch

@@ -89,6 +89,7 @@ public static class TrainCommand
             validData = new MultiHeadDataset(CsvDataReader.Features(validTable, features, means), CsvDataReader.Labels(validTable, s.Heads, classCounts));
         }
 
+        CheckEveryClassSeen(trainTable, s.Heads, classCounts, trainData, s.Weighting);
         var heads = s.Heads.Select((h, i) => new HeadDefinition(h, classCounts[i], weighting: s.Weighting)).ToArray();
         using var model = MultiHeadModel.Create(features.Length, heads, new MultiHeadModelOptions
         {
@@ -133,6 +134,24 @@ public static class TrainCommand
                 task.Value = task.MaxValue;
                 return history;
             });
+
+    private static void CheckEveryClassSeen(CsvTable table, IReadOnlyList<string> heads, int[] classCounts, MultiHeadDataset data, ClassWeighting weighting)
+    {
+        if (!weighting.NeedsCounts)
+        {
+            return;
+        }
+
+        for (int h = 0; h < heads.Count; h++)
+        {
+            int[] labels = data.HeadLabels(h);
+            int missing = Enumerable.Range(0, classCounts[h]).FirstOrDefault(c => !labels.Contains(c), -1);
+            if (missing >= 0)
+            {
+                throw new CliException($"{table.FileName}, head '{heads[h]}': class {missing} of 0..{classCounts[h] - 1} has no training rows, so '{weighting.Name}' class weights are undefined; use --class-weights none or a smaller --classes.");
+            }
+        }
+    }
 
     private static int[] ResolveClassCounts(CsvTable table, IReadOnlyList<string> heads, int?[] given, int[,] labels)
     {

@@ -94,8 +94,8 @@ public static class HtmlReport
             }
         }
 
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Enumerable.Range(0, k).Select(i => (double)i).ToArray(), Enumerable.Range(0, k).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray());
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Enumerable.Range(0, k).Select(i => (double)(k - 1 - i)).ToArray(), Enumerable.Range(0, k).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray());
+        plot.Axes.Bottom.TickGenerator = ClassTicks(k, c => c);
+        plot.Axes.Left.TickGenerator = ClassTicks(k, c => k - 1 - c);
         plot.Title($"Confusion matrix: {head.Name}");
         plot.XLabel("predicted class");
         plot.YLabel("true class");
@@ -118,8 +118,9 @@ public static class HtmlReport
         plot.Add.Bars(bars);
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "true", FillColor = Colors.SteelBlue });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "predicted", FillColor = Colors.Orange });
-        plot.ShowLegend();
-        plot.Axes.Margins(bottom: 0);
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.Axes.Margins(bottom: 0, top: 0.2);
+        plot.Axes.Bottom.TickGenerator = ClassTicks(k, c => c);
         plot.Title($"Class distribution: {head.Name}");
         plot.XLabel("class");
         plot.YLabel("rows");
@@ -145,6 +146,11 @@ public static class HtmlReport
         plot.YLabel("accuracy");
         return plot;
     }
+
+    /// <summary>One tick per class index, at the position <paramref name="position"/> gives it.</summary>
+    private static ScottPlot.TickGenerators.NumericManual ClassTicks(int k, Func<int, int> position) => new(
+        Enumerable.Range(0, k).Select(c => (double)position(c)).ToArray(),
+        Enumerable.Range(0, k).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray());
 
     private static string Image(Plot plot)
     {

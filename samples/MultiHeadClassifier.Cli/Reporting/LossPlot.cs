@@ -31,7 +31,7 @@ public static class LossPlot
         plot.Title("Loss");
         plot.XLabel("epoch");
         plot.YLabel("weighted cross-entropy");
-        plot.ShowLegend();
+        plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(path, 800, 500);
     }
 }
