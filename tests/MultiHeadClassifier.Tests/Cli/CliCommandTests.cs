@@ -135,6 +135,35 @@ public sealed class CliCommandTests(TrainedCliWorkspace trained) : IClassFixture
         result.ExitCode.Should().Be(0, result.Stderr);
     }
 
+    [Fact]
+    public void When_evaluation_data_has_a_label_outside_the_model_classes_it_should_fail_naming_file_line_and_head()
+    {
+        // Arrange: column 11 is 'makeup'.
+        string bad = Workspace.WithCell(Workspace.TestCsv, "badeval.csv", 8, 11, "5");
+
+        // Act
+        var result = Workspace.Run("evaluate", "--model", trained.ModelDir, "--data", bad, "--json", Workspace.PathOf("bad.json"));
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Trim().Should().Be("error: badeval.csv line 8, column 'makeup', head 'makeup': label 5 is outside 0..4.");
+    }
+
+    [Fact]
+    public void When_prediction_data_lacks_a_feature_column_it_should_fail_naming_the_column()
+    {
+        // Arrange
+        string input = Workspace.PathOf("narrow.csv");
+        File.WriteAllLines(input, File.ReadAllLines(Workspace.TestCsv).Select(l => string.Join(",", l.Split(',').Skip(1))));
+
+        // Act
+        var result = Workspace.Run("predict", "--model", trained.ModelDir, "--data", input, "--out", Workspace.PathOf("narrow-out.csv"));
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("narrow.csv").And.Contain("'f0'");
+    }
+
     private static float[,] Features(MultiHeadDataset row)
     {
         var result = new float[1, row.FeatureCount];
