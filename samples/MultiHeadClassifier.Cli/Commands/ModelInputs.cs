@@ -1,0 +1,53 @@
+using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Data;
+
+namespace MultiHeadClassifier.Cli.Commands;
+
+/// <summary>Shared steps of <c>evaluate</c> and <c>predict</c>: reading data for a model and preparing a correction.</summary>
+public static class ModelInputs
+{
+    /// <summary>Reads a CSV file as the model's features (in the model's order), with labels if asked.</summary>
+    /// <param name="model">The model directory.</param>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="withLabels">True to require and read one label column per head.</param>
+    /// <returns>The table and the dataset.</returns>
+    public static (CsvTable Table, MultiHeadDataset Data) Read(ModelDirectory model, string path, bool withLabels)
+    {
+        var table = CsvDataReader.Read(path);
+        var features = CsvDataReader.Features(table, model.Features, model.Means);
+        var labels = withLabels
+            ? CsvDataReader.Labels(table, model.Model.Heads.Select(h => h.Name).ToArray(), model.Model.Heads.Select(h => h.ClassCount).ToArray())
+            : null;
+        return (table, new MultiHeadDataset(features, labels));
+    }
+
+    /// <summary>
+    /// Makes a correction usable: for temperature scaling, fits temperatures on the calibration data when given,
+    /// otherwise uses the model's stored temperatures if they were fitted on the same basis.
+    /// </summary>
+    /// <param name="model">The model directory.</param>
+    /// <param name="correction">The correction.</param>
+    /// <param name="calibrationPath">The calibration CSV, or null.</param>
+    /// <exception cref="CliException">Temperatures are needed but neither given nor stored.</exception>
+    public static void PrepareCorrection(ModelDirectory model, LogitCorrection correction, string? calibrationPath)
+    {
+        if (!correction.HasFlag(LogitCorrection.Temperature))
+        {
+            return;
+        }
+
+        bool afterPrior = correction.HasFlag(LogitCorrection.Prior);
+        if (calibrationPath is not null)
+        {
+            var (_, calibration) = Read(model, calibrationPath, withLabels: true);
+            ModelCalibration.FitTemperatures(model.Model, calibration, afterPrior);
+            return;
+        }
+
+        if (model.Model.Temperatures is null || model.Model.TemperaturesAfterPriorCorrection != afterPrior)
+        {
+            throw new CliException($"--correction {(afterPrior ? "prior+temperature" : "temperature")} needs --calibration-data (the model stores no temperatures fitted on {(afterPrior ? "prior-corrected" : "raw")} logits).");
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Decisions;
+using MultiHeadClassifier.Heads;
+
+namespace MultiHeadClassifier.Cli.Commands;
+
+/// <summary>Parses the option values of the contract; every failure is a <see cref="CliException"/>.</summary>
+public static class OptionParsers
+{
+    /// <summary>Parses <c>--heads h1,h2</c>.</summary>
+    /// <param name="value">The option value.</param>
+    /// <returns>The head names.</returns>
+    public static string[] Heads(string value)
+    {
+        string[] heads = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (heads.Length == 0)
+        {
+            throw new CliException("--heads: give at least one head column name, e.g. --heads plot,acting.");
+        }
+
+        string? duplicate = heads.GroupBy(h => h, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
+        return duplicate is null ? heads : throw new CliException($"--heads: head '{duplicate}' is listed more than once.");
+    }
+
+    /// <summary>Parses <c>--classes K</c> or <c>--classes h1=K1,h2=K2</c>.</summary>
+    /// <param name="value">The option value, or null.</param>
+    /// <param name="heads">The head names.</param>
+    /// <returns>The class count per head; null entries are inferred from the data.</returns>
+    public static int?[] Classes(string? value, IReadOnlyList<string> heads)
+    {
+        var result = new int?[heads.Count];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return result;
+        }
+
+        if (!value.Contains('=', StringComparison.Ordinal))
+        {
+            int k = ClassCount(value, "--classes");
+            Array.Fill(result, k);
+            return result;
+        }
+
+        foreach (string part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] pair = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            int h = heads.ToList().IndexOf(pair[0]);
+            if (h < 0)
+            {
+                throw new CliException($"--classes: head '{pair[0]}' is not one of --heads ({string.Join(", ", heads)}).");
+            }
+
+            result[h] = ClassCount(pair[1], $"--classes {pair[0]}");
+        }
+
+        return result;
+    }
+
+    /// <summary>Parses <c>--hidden 128,64</c>.</summary>
+    /// <param name="value">The option value.</param>
+    /// <returns>The hidden layer widths.</returns>
+    public static int[] Hidden(string value)
+    {
+        var sizes = new List<int>();
+        foreach (string part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int size) || size < 1)
+            {
+                throw new CliException($"--hidden: '{part}' is not a positive integer layer width.");
+            }
+
+            sizes.Add(size);
+        }
+
+        return [.. sizes];
+    }
+
+    /// <summary>Parses <c>--class-weights none|balanced|sqrt|effective[:beta]</c>.</summary>
+    /// <param name="value">The option value.</param>
+    /// <returns>The weighting.</returns>
+    public static ClassWeighting Weighting(string value)
+    {
+        string[] parts = value.Trim().Split(':', 2);
+        switch (parts[0].ToUpperInvariant())
+        {
+            case "NONE" when parts.Length == 1:
+                return ClassWeighting.None;
+            case "BALANCED" when parts.Length == 1:
+                return ClassWeighting.Balanced();
+            case "SQRT" when parts.Length == 1:
+                return ClassWeighting.InverseSqrt();
+            case "EFFECTIVE" when parts.Length == 1:
+                return ClassWeighting.EffectiveNumber();
+            case "EFFECTIVE":
+                if (double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double beta) && beta >= 0 && beta < 1)
+                {
+                    return ClassWeighting.EffectiveNumber(beta);
+                }
+
+                throw new CliException($"--class-weights: beta '{parts[1]}' must be a number in [0, 1).");
+            default:
+                throw new CliException($"--class-weights: '{value}' is not one of none, balanced, sqrt, effective[:beta].");
+        }
+    }
+
+    /// <summary>Parses <c>--correction none|prior|temperature|prior+temperature</c>.</summary>
+    /// <param name="value">The option value.</param>
+    /// <returns>The correction.</returns>
+    public static LogitCorrection Correction(string value) => value.Trim().ToUpperInvariant() switch
+    {
+        "NONE" => LogitCorrection.None,
+        "PRIOR" => LogitCorrection.Prior,
+        "TEMPERATURE" => LogitCorrection.Temperature,
+        "PRIOR+TEMPERATURE" => LogitCorrection.PriorAndTemperature,
+        _ => throw new CliException($"--correction: '{value}' is not one of none, prior, temperature, prior+temperature."),
+    };
+
+    /// <summary>Parses <c>--decision argmax|median|expected</c>.</summary>
+    /// <param name="value">The option value.</param>
+    /// <returns>The rule.</returns>
+    public static DecisionRule Decision(string value) => DecisionRuleNames.TryParse(value, out var kind)
+        ? DecisionRule.FromKind(kind)
+        : throw new CliException($"--decision: '{value}' is not one of {string.Join(", ", DecisionRuleNames.All)}.");
+
+    private static int ClassCount(string text, string option) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) && k >= 2
+            ? k
+            : throw new CliException($"{option}: '{text}' is not a class count (an integer of at least 2).");
+}

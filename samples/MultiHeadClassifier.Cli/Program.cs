@@ -1,0 +1,3 @@
+using MultiHeadClassifier.Cli;
+
+return Cli.Run(args, Console.Out, Console.Error);

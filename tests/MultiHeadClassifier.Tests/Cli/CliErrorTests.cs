@@ -1,0 +1,141 @@
+using FluentAssertions;
+using Xunit;
+
+namespace MultiHeadClassifier.Tests.Cli;
+
+public sealed class CliErrorTests : IDisposable
+{
+    private readonly CliWorkspace _workspace = new();
+
+    public void Dispose() => _workspace.Dispose();
+
+    [Fact]
+    public void When_the_training_file_is_missing_it_should_fail_naming_the_file()
+    {
+        // Act
+        var result = Train(_workspace.PathOf("absent.csv"));
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("absent.csv").And.Contain("not found");
+        result.Stderr.Trim().Split('\n').Should().HaveCount(1);
+    }
+
+    [Fact]
+    public void When_a_head_column_is_unknown_it_should_fail_naming_the_head()
+    {
+        // Act
+        var result = _workspace.Run("train", "--train", _workspace.TrainCsv, "--heads", "plot,story", "--out", _workspace.PathOf("m"), "--epochs", "1");
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("head 'story'").And.Contain("train.csv");
+    }
+
+    [Fact]
+    public void When_a_label_is_outside_the_class_range_it_should_fail_naming_line_column_and_head()
+    {
+        // Arrange: line 5 of the file, column 9 is 'dialog'.
+        string bad = _workspace.WithCell(_workspace.TrainCsv, "badlabel.csv", 5, 9, "9");
+
+        // Act
+        var result = _workspace.Run("train", "--train", bad, "--heads", "plot,dialog,acting,makeup", "--classes", "5", "--out", _workspace.PathOf("m"), "--epochs", "1");
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("badlabel.csv line 5").And.Contain("column 'dialog'").And.Contain("head 'dialog'").And.Contain("outside 0..4");
+    }
+
+    [Fact]
+    public void When_a_feature_is_not_a_number_it_should_fail_naming_line_and_column()
+    {
+        // Arrange
+        string bad = _workspace.WithCell(_workspace.TrainCsv, "badnumber.csv", 17, 3, "abc");
+
+        // Act
+        var result = Train(bad);
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Trim().Should().Be("error: badnumber.csv line 17, column 'f3': 'abc' is not a number.");
+    }
+
+    [Fact]
+    public void When_the_model_directory_is_not_a_model_it_should_fail_naming_the_directory()
+    {
+        // Arrange
+        string dir = _workspace.PathOf("empty");
+        Directory.CreateDirectory(dir);
+
+        // Act
+        var result = _workspace.Run("predict", "--model", dir, "--data", _workspace.TestCsv, "--out", _workspace.PathOf("p.csv"));
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain(dir).And.Contain("not a model directory");
+    }
+
+    [Fact]
+    public void When_the_model_file_is_corrupt_it_should_fail_without_a_stack_trace()
+    {
+        // Arrange
+        string dir = _workspace.PathOf("corrupt");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "model.mhc"), "garbage");
+        File.WriteAllText(Path.Combine(dir, "features.json"), "{\"features\":[\"f0\"],\"heads\":[\"plot\"]}");
+
+        // Act
+        var result = _workspace.Run("evaluate", "--model", dir, "--data", _workspace.TestCsv, "--json", _workspace.PathOf("e.json"));
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("not a model directory").And.NotContain("   at ");
+    }
+
+    [Fact]
+    public void When_a_required_option_is_missing_it_should_exit_with_a_usage_error()
+    {
+        // Act
+        var result = _workspace.Run("train", "--heads", "plot");
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("--train");
+    }
+
+    [Fact]
+    public void When_features_are_missing_and_mean_imputation_is_on_it_should_train_and_predict()
+    {
+        // Arrange
+        string gappy = _workspace.WithCell(_workspace.TrainCsv, "gappy.csv", 3, 2, string.Empty);
+        string gappyTest = _workspace.WithCell(_workspace.TestCsv, "gappytest.csv", 4, 0, string.Empty);
+        string dir = _workspace.PathOf("imputed");
+
+        // Act
+        var train = _workspace.Run("train", "--train", gappy, "--heads", "plot,dialog,acting,makeup", "--out", dir, "--epochs", "1", "--hidden", "8", "--missing-features", "mean", "--seed", "1");
+        var predict = _workspace.Run("predict", "--model", dir, "--data", gappyTest, "--out", _workspace.PathOf("imputed.csv"));
+
+        // Assert
+        train.ExitCode.Should().Be(0, train.Stderr);
+        File.Exists(Path.Combine(dir, "imputation.json")).Should().BeTrue();
+        predict.ExitCode.Should().Be(0, predict.Stderr);
+        File.ReadAllLines(_workspace.PathOf("imputed.csv")).Should().HaveCount(101);
+    }
+
+    [Fact]
+    public void When_features_are_missing_without_imputation_it_should_fail_naming_line_and_column()
+    {
+        // Arrange
+        string gappy = _workspace.WithCell(_workspace.TrainCsv, "gappy2.csv", 3, 2, string.Empty);
+
+        // Act
+        var result = Train(gappy);
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("gappy2.csv line 3, column 'f2'").And.Contain("--missing-features mean");
+    }
+
+    private CliResult Train(string csv) =>
+        _workspace.Run("train", "--train", csv, "--heads", "plot,dialog,acting,makeup", "--out", _workspace.PathOf("m"), "--epochs", "1", "--hidden", "8");
+}
