@@ -77,12 +77,10 @@ public static class ModelSerializer
 
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        writer.Write(Magic);
-        writer.Write(FormatVersion);
+        FileSections.WriteHeader(writer, Magic, FormatVersion);
         writer.Write(json.Length);
         writer.Write(json);
-        writer.Write((long)state.Length);
-        writer.Write(state);
+        FileSections.WriteSection(writer, state);
         writer.Flush();
     }
 
@@ -122,32 +120,15 @@ public static class ModelSerializer
         {
             try
             {
-                byte[] magic = reader.ReadBytes(Magic.Length);
-                if (!magic.AsSpan().SequenceEqual(Magic))
-                {
-                    throw new InvalidDataException($"'{sourceName}' is not a MultiHeadClassifier model file (it does not start with 'MHCMODEL').");
-                }
-
-                int version = reader.ReadInt32();
-                if (version > FormatVersion || version < 1)
-                {
-                    throw new InvalidDataException(
-                        $"'{sourceName}' has model format version {version}, but this library ({LibraryVersion}) reads versions 1 to {FormatVersion}. "
-                        + "Upgrade the MultiHeadClassifier package to load it.");
-                }
-
-                int jsonLength = reader.ReadInt32();
-                CheckLength(jsonLength, stream, sourceName, "metadata");
-                byte[] json = ReadExactly(reader, jsonLength, sourceName);
+                FileSections.ReadHeader(reader, Magic, FormatVersion, sourceName, "model");
+                byte[] json = FileSections.ReadExactly(reader, reader.ReadInt32(), sourceName, "metadata");
                 metadata = JsonSerializer.Deserialize<ModelFileMetadata>(json, Json)
                     ?? throw new InvalidDataException($"'{sourceName}' has empty model metadata.");
-                long stateLength = reader.ReadInt64();
-                CheckLength(stateLength, stream, sourceName, "weights");
-                state = ReadExactly(reader, (int)stateLength, sourceName);
+                state = FileSections.ReadSection(reader, sourceName, "weights");
             }
             catch (EndOfStreamException e)
             {
-                throw Truncated(sourceName, e);
+                throw FileSections.Truncated(sourceName, e);
             }
             catch (JsonException e)
             {
@@ -248,21 +229,4 @@ public static class ModelSerializer
             throw new InvalidDataException($"'{sourceName}' has corrupt model metadata: {problem}.");
         }
     }
-
-    private static void CheckLength(long length, Stream stream, string sourceName, string part)
-    {
-        if (length < 0 || length > int.MaxValue || (stream.CanSeek && stream.Position + length > stream.Length))
-        {
-            throw Truncated(sourceName, null, part);
-        }
-    }
-
-    private static byte[] ReadExactly(BinaryReader reader, int length, string sourceName)
-    {
-        byte[] bytes = reader.ReadBytes(length);
-        return bytes.Length == length ? bytes : throw Truncated(sourceName, null);
-    }
-
-    private static InvalidDataException Truncated(string sourceName, Exception? inner, string part = "file") =>
-        new($"'{sourceName}' is truncated or corrupt: its {part} section ends early. Save the model again.", inner);
 }

@@ -3,6 +3,7 @@ using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Native;
+using MultiHeadClassifier.Persistence;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -103,13 +104,61 @@ public sealed class MultiHeadTrainer
         return EvaluateLoss(model, loss, data, batchSize);
     }
 
-    private TrainingHistory Run(MultiHeadModel model, ITrainingData data, MultiHeadDataset? validation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Continues a checkpointed run on in-memory data. With the same trainer options and data as the original
+    /// run, the result is the same weights, bit for bit on CPU, as a run that was never interrupted.
+    /// </summary>
+    /// <param name="checkpoint">The checkpoint; its <see cref="TrainingCheckpoint.Model"/> is trained in place.</param>
+    /// <param name="train">The original run's training rows.</param>
+    /// <param name="validation">The original run's validation rows, if any.</param>
+    /// <param name="cancellationToken">Stops training at the end of the current batch.</param>
+    /// <returns>The history of the whole run, the checkpoint's epochs included. Its seed is the original run's.</returns>
+    /// <exception cref="ArgumentException">The data does not fit the model, or the checkpoint was written with another optimizer.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint's optimizer state does not match the model.</exception>
+    /// <exception cref="TrainingCanceledException">The token fired.</exception>
+    /// <exception cref="NonFiniteLossException">A step produced a NaN or infinite loss or gradient.</exception>
+    public TrainingHistory Resume(TrainingCheckpoint checkpoint, MultiHeadDataset train, MultiHeadDataset? validation = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(train);
+        train.ValidateFor(checkpoint.Model.Heads, checkpoint.Model.InputWidth);
+        return Run(checkpoint.Model, new InMemoryData(train), validation, cancellationToken, checkpoint);
+    }
+
+    /// <summary>Continues a checkpointed run on a streaming source; exact when the source yields the same batches for the same epoch.</summary>
+    /// <param name="checkpoint">The checkpoint; its <see cref="TrainingCheckpoint.Model"/> is trained in place.</param>
+    /// <param name="train">The original run's batch source.</param>
+    /// <param name="validation">The original run's validation rows, if any.</param>
+    /// <param name="cancellationToken">Stops training at the end of the current batch.</param>
+    /// <returns>The history of the whole run, the checkpoint's epochs included.</returns>
+    /// <exception cref="ArgumentException">A batch does not fit the model, or the checkpoint was written with another optimizer.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint's optimizer state does not match the model.</exception>
+    /// <exception cref="TrainingCanceledException">The token fired.</exception>
+    /// <exception cref="NonFiniteLossException">A step produced a NaN or infinite loss or gradient.</exception>
+    public TrainingHistory Resume(TrainingCheckpoint checkpoint, IMultiHeadBatchSource train, MultiHeadDataset? validation = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(train);
+        return Run(checkpoint.Model, new StreamingData(train, checkpoint.Model), validation, cancellationToken, checkpoint);
+    }
+
+    private TrainingHistory Run(MultiHeadModel model, ITrainingData data, MultiHeadDataset? validation, CancellationToken cancellationToken, TrainingCheckpoint? resume = null)
     {
         TorchRuntime.EnsureLoaded();
         validation?.ValidateFor(model.Heads, model.InputWidth);
         if (Options.EarlyStoppingPatience is not null && validation is null)
         {
             throw new InvalidOperationException("EarlyStoppingPatience is set, but no validation data was given.");
+        }
+
+        if (Options.Checkpoint is { } checkpointOptions && Path.GetDirectoryName(Path.GetFullPath(checkpointOptions.Path)) is { } folder && !Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Cannot write checkpoints to '{checkpointOptions.Path}': folder '{folder}' does not exist.");
+        }
+
+        if (resume is not null && resume.Optimizer != Options.Optimizer)
+        {
+            throw new ArgumentException($"The checkpoint was written by a run with the {resume.Optimizer} optimizer, but this trainer uses {Options.Optimizer}; resume with the original run's options.", nameof(resume));
         }
 
         if (model.ClassWeights is null)
@@ -120,28 +169,31 @@ public sealed class MultiHeadTrainer
         }
 
         var classWeights = model.ClassWeights!;
-        long seed = Options.Seed ?? Random.Shared.NextInt64(0, long.MaxValue);
+        var state = resume?.State.Clone() ?? new TrainingRunState(Options.Seed ?? Random.Shared.NextInt64(0, long.MaxValue));
+        var epochs = state.Epochs;
         var stopwatch = Stopwatch.StartNew();
-        var epochs = new List<EpochSummary>();
         using var loss = new MultiHeadLoss(model.Heads, classWeights, model.DeviceType);
-        using var shuffleGenerator = new Generator((ulong)seed, CPU);
-        using var dropoutGenerator = new Generator((ulong)seed ^ 0x5DEECE66DUL, model.DeviceType);
+        using var shuffleGenerator = new Generator((ulong)state.Seed, CPU);
+        using var dropoutGenerator = new Generator((ulong)state.Seed ^ 0x5DEECE66DUL, model.DeviceType);
         using var optimizer = CreateOptimizer(model.Network.parameters());
+        if (resume is not null)
+        {
+            CheckpointSerializer.RestoreOptimizer(optimizer, resume.OptimizerState, "the checkpoint");
+            CheckpointSerializer.RestoreGenerator(shuffleGenerator, resume.ShuffleState);
+            CheckpointSerializer.RestoreGenerator(dropoutGenerator, resume.DropoutState);
+        }
+
         using var prepared = data.Prepare(model);
-        var bestState = default(Dictionary<string, Tensor>);
-        int? bestEpoch = null;
-        double bestLoss = double.PositiveInfinity;
-        int epochsWithoutImprovement = 0;
         bool stoppedEarly = false;
         model.Random.Generator = dropoutGenerator;
         try
         {
             foreach (var callback in Options.Callbacks)
             {
-                callback.OnTrainBegin(new TrainBeginArgs(Options.Epochs, prepared.BatchesPerEpoch(Options.BatchSize), classWeights, seed));
+                callback.OnTrainBegin(new TrainBeginArgs(Options.Epochs, prepared.BatchesPerEpoch(Options.BatchSize), classWeights, state.Seed));
             }
 
-            for (int epoch = 1; epoch <= Options.Epochs; epoch++)
+            for (int epoch = epochs.Count + 1; epoch <= Options.Epochs; epoch++)
             {
                 var epochStart = stopwatch.Elapsed;
                 double learningRate = Options.LearningRate * (Options.LearningRateSchedule?.Factor(epoch, Options.Epochs) ?? 1.0);
@@ -184,31 +236,36 @@ public sealed class MultiHeadTrainer
 
                 if (Options.EarlyStoppingPatience is { } patience && valid is { } v)
                 {
-                    if (v.Total < bestLoss - Options.EarlyStoppingMinDelta || bestEpoch is null)
+                    if (v.Total < state.BestLoss - Options.EarlyStoppingMinDelta || state.BestEpoch is null)
                     {
-                        bestLoss = Math.Min(bestLoss, v.Total);
-                        bestEpoch = epoch;
-                        epochsWithoutImprovement = 0;
-                        DisposeState(bestState);
-                        bestState = Snapshot(model.Network);
+                        state.BestLoss = Math.Min(state.BestLoss, v.Total);
+                        state.BestEpoch = epoch;
+                        state.EpochsWithoutImprovement = 0;
+                        state.BestWeights = SerializeWeights(model.Network);
                     }
-                    else if (++epochsWithoutImprovement >= patience)
+                    else if (++state.EpochsWithoutImprovement >= patience)
                     {
                         stoppedEarly = epoch < Options.Epochs;
                         break;
                     }
                 }
 
+                if (Options.Checkpoint is { } checkpoint && epoch % checkpoint.EveryEpochs == 0)
+                {
+                    CheckpointSerializer.Save(checkpoint.Path, model, Options.Optimizer, optimizer, shuffleGenerator, dropoutGenerator, state);
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            if (bestState is not null && bestEpoch != epochs[^1].Epoch)
+            if (state.BestWeights is { } best && epochs.Count > 0 && state.BestEpoch != epochs[^1].Epoch)
             {
                 using var noGrad = no_grad();
-                model.Network.load_state_dict(bestState);
+                using var weights = new MemoryStream(best);
+                model.Network.load(weights);
             }
 
-            var history = new TrainingHistory(epochs, bestEpoch, stoppedEarly, seed, classWeights);
+            var history = new TrainingHistory(epochs.ToArray(), state.BestEpoch, stoppedEarly, state.Seed, classWeights);
             foreach (var callback in Options.Callbacks)
             {
                 callback.OnTrainEnd(new TrainEndArgs(history, stopwatch.Elapsed));
@@ -224,7 +281,6 @@ public sealed class MultiHeadTrainer
         {
             model.Random.Generator = null;
             model.Network.eval();
-            DisposeState(bestState);
         }
     }
 
@@ -328,22 +384,10 @@ public sealed class MultiHeadTrainer
         _ => optim.Adam(parameters, lr: Options.LearningRate, weight_decay: Options.WeightDecay),
     };
 
-    private static Dictionary<string, Tensor> Snapshot(nn.Module network)
+    private static byte[] SerializeWeights(nn.Module network)
     {
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, value) in network.state_dict())
-        {
-            result[name] = value.detach().clone().DetachFromDisposeScope();
-        }
-
-        return result;
-    }
-
-    private static void DisposeState(Dictionary<string, Tensor>? state)
-    {
-        foreach (var t in state?.Values ?? Enumerable.Empty<Tensor>())
-        {
-            t.Dispose();
-        }
+        using var buffer = new MemoryStream();
+        network.save(buffer);
+        return buffer.ToArray();
     }
 }

@@ -61,6 +61,14 @@ public sealed record MultiHeadTrainerOptions
     /// <value>Default 4096. At least 1.</value>
     public int ValidationBatchSize { get; init; } = 4096;
 
+    /// <summary>
+    /// Periodic checkpoints with the model, optimizer state, epoch and RNG state, from which
+    /// <see cref="MultiHeadTrainer.Resume(TrainingCheckpoint, Data.MultiHeadDataset, Data.MultiHeadDataset?, CancellationToken)"/>
+    /// continues a run to the same weights, bit for bit on CPU, as an uninterrupted run.
+    /// </summary>
+    /// <value>Default null: no checkpoints.</value>
+    public CheckpointOptions? Checkpoint { get; init; }
+
     /// <summary>Receives events; see <see cref="TrainingCallback"/>.</summary>
     /// <value>Default empty.</value>
     public IReadOnlyList<TrainingCallback> Callbacks { get; init; } = [];
@@ -122,6 +130,11 @@ public sealed record MultiHeadTrainerOptions
         if (!Enum.IsDefined(Optimizer))
         {
             errors.Add($"Optimizer {(int)Optimizer} is not a known optimizer.");
+        }
+
+        if (Checkpoint is not null)
+        {
+            errors.AddRange(Checkpoint.Validate());
         }
 
         if (Callbacks is null || Callbacks.Any(c => c is null))

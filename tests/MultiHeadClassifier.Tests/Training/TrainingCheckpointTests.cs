@@ -1,0 +1,260 @@
+using FluentAssertions;
+using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Persistence;
+using MultiHeadClassifier.Training;
+using Xunit;
+
+namespace MultiHeadClassifier.Tests.Training;
+
+public sealed class TrainingCheckpointTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("mhc-checkpoint-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string CheckpointPath => Path.Combine(_folder, "run.mhcckpt");
+
+    // Dropout, shuffling, a schedule that depends on the total epoch count, Adam's moments and early-stopping
+    // bookkeeping (set where a test passes validation data) all carry state across epochs, so each one breaks
+    // exact resume if the checkpoint misses it.
+    private MultiHeadTrainerOptions Options(OptimizerKind optimizer = OptimizerKind.Adam) => new()
+    {
+        Epochs = 7,
+        BatchSize = 32,
+        LearningRate = 5e-3,
+        Optimizer = optimizer,
+        LearningRateSchedule = LearningRateSchedule.Cosine(0.1),
+        Seed = 11,
+        Checkpoint = new CheckpointOptions(CheckpointPath) { EveryEpochs = 2 },
+    };
+
+    private static MultiHeadModel NewModel() =>
+        MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions
+        {
+            Seed = 5,
+            Backbone = new MlpBackboneOptions { HiddenSizes = [32, 16], Dropout = 0.2 },
+        });
+
+    [Fact]
+    public void When_a_run_crashes_and_resumes_from_its_checkpoint_it_should_end_with_the_weights_of_an_uninterrupted_run_bit_for_bit()
+    {
+        // Arrange
+        var data = TestData.Ratings(600, seed: 3);
+        var train = data.Slice(0, 480);
+        var validation = data.Slice(480, 120);
+        float[] uninterrupted;
+        TrainingHistory uninterruptedHistory;
+        using (var model = NewModel())
+        {
+            uninterruptedHistory = new MultiHeadTrainer(Options() with { Checkpoint = null, EarlyStoppingPatience = 100 }).Fit(model, train, validation);
+            uninterrupted = TestData.Flatten(model.Network.parameters());
+        }
+
+        // Act: the process "dies" in the middle of epoch 5; the last checkpoint is from epoch 4.
+        using (var crashing = NewModel())
+        {
+            var crash = new CrashAt(epoch: 5, batch: 7);
+            var act = () => new MultiHeadTrainer(Options() with { Callbacks = [crash], EarlyStoppingPatience = 100 }).Fit(crashing, train, validation);
+            act.Should().Throw<SimulatedCrash>();
+        }
+
+        var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+        using var resumed = checkpoint.Model;
+        float[] atCheckpoint = TestData.Flatten(resumed.Network.parameters());
+        var history = new MultiHeadTrainer(Options() with { EarlyStoppingPatience = 100 }).Resume(checkpoint, train, validation);
+        float[] final = TestData.Flatten(resumed.Network.parameters());
+
+        // Assert
+        checkpoint.Epoch.Should().Be(4, "checkpoints are written every 2 epochs and the crash came during epoch 5");
+        atCheckpoint.Should().NotEqual(final, "epochs 5 to 7 must have trained the resumed model");
+        final.Should().Equal(uninterrupted, "resuming must reproduce the uninterrupted run exactly");
+        history.Epochs.Select(e => e.Epoch).Should().Equal(1, 2, 3, 4, 5, 6, 7);
+        history.Epochs.Select(e => e.TrainLoss).Should().Equal(uninterruptedHistory.Epochs.Select(e => e.TrainLoss));
+        history.Epochs.Select(e => e.ValidationLoss).Should().Equal(uninterruptedHistory.Epochs.Select(e => e.ValidationLoss));
+        history.BestEpoch.Should().Be(uninterruptedHistory.BestEpoch);
+        history.Seed.Should().Be(11);
+    }
+
+    [Fact]
+    public void When_one_checkpoint_is_resumed_twice_both_runs_should_end_with_the_same_weights()
+    {
+        // Arrange
+        var train = TestData.Ratings(300, seed: 4);
+        using (var model = NewModel())
+        {
+            new MultiHeadTrainer(Options() with { Epochs = 2 }).Fit(model, train);
+        }
+
+        var trainer = new MultiHeadTrainer(Options() with { Epochs = 4, Checkpoint = null });
+
+        // Act
+        float[] Resume()
+        {
+            var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+            using var model = checkpoint.Model;
+            trainer.Resume(checkpoint, train).Epochs.Should().HaveCount(4);
+            return TestData.Flatten(model.Network.parameters());
+        }
+
+        // Assert
+        Resume().Should().Equal(Resume());
+    }
+
+    [Fact]
+    public void When_the_checkpoint_is_of_a_finished_run_resuming_should_return_its_history_without_training()
+    {
+        // Arrange
+        var train = TestData.Ratings(200, seed: 5);
+        using (var model = NewModel())
+        {
+            new MultiHeadTrainer(Options() with { Epochs = 2 }).Fit(model, train);
+        }
+
+        var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+        using var resumed = checkpoint.Model;
+        float[] before = TestData.Flatten(resumed.Network.parameters());
+
+        // Act
+        var history = new MultiHeadTrainer(Options() with { Epochs = 2 }).Resume(checkpoint, train);
+
+        // Assert
+        history.Epochs.Should().HaveCount(2);
+        TestData.Flatten(resumed.Network.parameters()).Should().Equal(before);
+    }
+
+    [Fact]
+    public void When_checkpoints_are_written_every_3_epochs_of_8_the_file_should_hold_epoch_6()
+    {
+        // Arrange
+        var train = TestData.Ratings(200, seed: 6);
+        using var model = NewModel();
+
+        // Act
+        new MultiHeadTrainer(Options() with { Epochs = 8, Checkpoint = new CheckpointOptions(CheckpointPath) { EveryEpochs = 3 } }).Fit(model, train);
+        var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+        using var loaded = checkpoint.Model;
+
+        // Assert
+        checkpoint.Epoch.Should().Be(6, "6 is the last multiple of 3 not above 8");
+        checkpoint.Epochs.Select(e => e.Epoch).Should().Equal(1, 2, 3, 4, 5, 6);
+        checkpoint.Seed.Should().Be(11);
+        checkpoint.Optimizer.Should().Be(OptimizerKind.Adam);
+        Directory.GetFiles(_folder).Should().ContainSingle("the atomic writes leave no temporary files behind");
+    }
+
+    [Fact]
+    public void When_resuming_with_another_optimizer_it_should_throw_naming_both()
+    {
+        // Arrange
+        var train = TestData.Ratings(100, seed: 7);
+        using (var model = NewModel())
+        {
+            new MultiHeadTrainer(Options() with { Epochs = 2 }).Fit(model, train);
+        }
+
+        var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+        using var resumed = checkpoint.Model;
+
+        // Act
+        var act = () => new MultiHeadTrainer(Options(OptimizerKind.Sgd)).Resume(checkpoint, train);
+
+        // Assert
+        act.Should().Throw<ArgumentException>().WithMessage("*Adam optimizer*uses Sgd*");
+    }
+
+    [Fact]
+    public void When_the_checkpoint_folder_does_not_exist_it_should_throw_before_training()
+    {
+        // Arrange
+        using var model = NewModel();
+        string missing = Path.Combine(_folder, "missing", "run.mhcckpt");
+        var options = Options() with { Checkpoint = new CheckpointOptions(missing) };
+
+        // Act
+        var act = () => new MultiHeadTrainer(options).Fit(model, TestData.Ratings(50, seed: 8));
+
+        // Assert
+        act.Should().Throw<DirectoryNotFoundException>().WithMessage($"*{Path.Combine(_folder, "missing")}*");
+        model.ClassWeights.Should().BeNull("nothing was trained");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    public void When_checkpoint_every_epochs_is_not_positive_the_trainer_should_reject_it(int every)
+    {
+        var act = () => new MultiHeadTrainer(new MultiHeadTrainerOptions { Checkpoint = new CheckpointOptions("x.mhcckpt") { EveryEpochs = every } });
+
+        act.Should().Throw<ArgumentException>().WithMessage($"*Checkpoint.EveryEpochs must be at least 1, but was {every}*");
+    }
+
+    [Fact]
+    public void When_loading_a_model_file_as_a_checkpoint_it_should_say_it_is_not_a_checkpoint()
+    {
+        // Arrange
+        using var model = NewModel();
+        string modelPath = Path.Combine(_folder, "model.mhc");
+        ModelSerializer.Save(model, modelPath);
+
+        // Act
+        var act = () => TrainingCheckpoint.Load(modelPath);
+
+        // Assert
+        act.Should().Throw<InvalidDataException>().WithMessage("*model.mhc' is not a MultiHeadClassifier training checkpoint file*");
+    }
+
+    [Fact]
+    public void When_a_checkpoint_is_cut_short_at_any_point_loading_should_say_it_is_truncated()
+    {
+        // Arrange
+        using (var model = NewModel())
+        {
+            new MultiHeadTrainer(Options() with { Epochs = 2, EarlyStoppingPatience = 5 }).Fit(model, TestData.Ratings(100, seed: 9), TestData.Ratings(40, seed: 10));
+        }
+
+        byte[] bytes = File.ReadAllBytes(CheckpointPath);
+        string cut = Path.Combine(_folder, "cut.mhcckpt");
+        var random = new Random(12);
+
+        // Act & assert: every section boundary region is hit by some of 40 random cut lengths plus the edges.
+        foreach (int length in new[] { 0, 7, 12, bytes.Length - 1 }.Concat(Enumerable.Range(0, 40).Select(_ => random.Next(bytes.Length))))
+        {
+            File.WriteAllBytes(cut, bytes[..length]);
+            var act = () => TrainingCheckpoint.Load(cut);
+            act.Should().Throw<InvalidDataException>().WithMessage("*cut.mhcckpt*", $"a checkpoint cut at {length} of {bytes.Length} bytes is invalid");
+        }
+    }
+
+    [Fact]
+    public void When_a_checkpoint_has_a_newer_format_version_loading_should_ask_for_an_upgrade()
+    {
+        // Arrange
+        using (var model = NewModel())
+        {
+            new MultiHeadTrainer(Options() with { Epochs = 2 }).Fit(model, TestData.Ratings(100, seed: 9));
+        }
+
+        byte[] bytes = File.ReadAllBytes(CheckpointPath);
+        BitConverter.GetBytes(TrainingCheckpoint.FormatVersion + 1).CopyTo(bytes, 8);
+        File.WriteAllBytes(CheckpointPath, bytes);
+
+        // Act
+        var act = () => TrainingCheckpoint.Load(CheckpointPath);
+
+        // Assert
+        act.Should().Throw<InvalidDataException>().WithMessage($"*training checkpoint format version {TrainingCheckpoint.FormatVersion + 1}*Upgrade*");
+    }
+
+    private sealed class SimulatedCrash : Exception;
+
+    private sealed class CrashAt(int epoch, int batch) : TrainingCallback
+    {
+        public override void OnBatchEnd(BatchEndArgs args)
+        {
+            if (args.Epoch == epoch && args.Batch == batch)
+            {
+                throw new SimulatedCrash();
+            }
+        }
+    }
+}
