@@ -9,12 +9,12 @@ namespace MultiHeadClassifier.Heads;
 public sealed record HeadDefinition
 {
     /// <summary>Creates a head definition.</summary>
-    /// <param name="name">Unique, non-empty name; it becomes part of the state-dict keys (<c>heads.&lt;name&gt;.weight</c>).</param>
+    /// <param name="name">Unique, non-empty name: the key of this head's logits, weights and metrics.</param>
     /// <param name="classCount">Number of classes K, at least 2. Labels are 0..K−1, and −1 means missing.</param>
     /// <param name="classNames">Optional display names, one per class. Default: "0".."K−1".</param>
     /// <param name="weighting">How the class weights are chosen. Default: <see cref="ClassWeighting.None"/>.</param>
     /// <param name="lossWeight">The loss multiplier λ of this head in the total loss (as Keras <c>loss_weights</c>). Default 1.</param>
-    /// <exception cref="ArgumentException">The name is empty or contains '.', the class names have the wrong length, or explicit weights do not have K entries.</exception>
+    /// <exception cref="ArgumentException">The name is empty, the class names have the wrong length, or explicit weights do not have K entries.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 2, or <paramref name="lossWeight"/> is negative or not finite.</exception>
     public HeadDefinition(string name, int classCount, IReadOnlyList<string>? classNames = null, ClassWeighting? weighting = null, double lossWeight = 1.0)
     {
@@ -22,11 +22,6 @@ public sealed record HeadDefinition
         if (string.IsNullOrWhiteSpace(name))
         {
             throw new ArgumentException("A head name must not be empty.", nameof(name));
-        }
-
-        if (name.Contains('.', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"Head name '{name}' must not contain '.', which separates state-dict key parts.", nameof(name));
         }
 
         if (classCount < 2)

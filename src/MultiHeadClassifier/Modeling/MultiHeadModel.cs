@@ -42,7 +42,7 @@ public sealed class MultiHeadModel : IDisposable
         if (options.Seed is { } seed)
         {
             using var generator = new Generator((ulong)seed, CPU);
-            ParameterInitializer.ResetLinearLayers(builtInBackbone is null ? HeadsOnly() : Network, generator);
+            ParameterInitializer.ResetLinearLayers(builtInBackbone is null ? Network.HeadLayer : Network, generator);
         }
 
         Network.to(DeviceType);
@@ -254,8 +254,6 @@ public sealed class MultiHeadModel : IDisposable
             }
         }
     }
-
-    private nn.Module HeadsOnly() => Network.named_children().Single(c => c.name == "heads").module;
 
     private static void Validate(int inputWidth, IReadOnlyList<HeadDefinition> heads, MultiHeadModelOptions options)
     {

@@ -8,31 +8,37 @@ namespace MultiHeadClassifier.Modeling;
 /// <summary>
 /// A shared backbone feeding one linear head per category. <see cref="forward"/> runs the backbone once and
 /// returns all heads' logits side by side as one [batch, ΣK] tensor, in head order; <see cref="ForwardHeads"/>
-/// returns them by head name. State-dict keys: <c>backbone.…</c> and <c>heads.&lt;name&gt;.weight</c> /
-/// <c>heads.&lt;name&gt;.bias</c>.
+/// returns them by head name.
 /// </summary>
 /// <remarks>
-/// The heads stay separate <see cref="Linear"/> modules (readable keys, one per category), but the forward pass
-/// concatenates their weights and runs a single matrix multiply for all heads, which is faster than one
-/// multiply per head when heads are many or small.
+/// <para>
+/// All heads live in one <see cref="Linear"/> layer of output width ΣK: head h owns rows
+/// [offset_h, offset_h + K_h) of its weight and bias (<see cref="HeadWeight"/> and <see cref="HeadBias"/> return
+/// those rows as views). Mathematically this is N independent heads — no weight is shared between heads — but the
+/// forward pass is one matrix multiply and the optimizer updates two tensors instead of 2N, which is what makes
+/// many small heads cheap.
+/// </para>
+/// <para>State-dict keys: <c>backbone.…</c>, <c>heads.weight</c> ([ΣK, backbone width]) and <c>heads.bias</c> ([ΣK]).</para>
 /// </remarks>
 public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> backbone;
-    private readonly ModuleDict<Linear> heads;
-    private readonly Linear[] _headOrder;
+    private readonly Linear heads;
+    private readonly Dictionary<string, (long Offset, int Classes)> _slices;
 
     internal MultiHeadNetwork(nn.Module<Tensor, Tensor> backbone, int backboneOutputWidth, IReadOnlyList<HeadDefinition> headDefinitions)
         : base(nameof(MultiHeadNetwork))
     {
         this.backbone = backbone;
-        heads = new ModuleDict<Linear>();
+        heads = nn.Linear(backboneOutputWidth, headDefinitions.Sum(h => h.ClassCount));
+        _slices = new Dictionary<string, (long, int)>(StringComparer.Ordinal);
+        long offset = 0;
         foreach (var head in headDefinitions)
         {
-            heads.Add(head.Name, nn.Linear(backboneOutputWidth, head.ClassCount));
+            _slices[head.Name] = (offset, head.ClassCount);
+            offset += head.ClassCount;
         }
 
-        _headOrder = [.. headDefinitions.Select(h => heads[h.Name])];
         HeadNames = [.. headDefinitions.Select(h => h.Name)];
         ClassCounts = [.. headDefinitions.Select(h => h.ClassCount)];
         RegisterComponents();
@@ -50,21 +56,20 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var hidden = backbone.forward(input);
-        Tensor result;
-        if (_headOrder.Length == 1)
-        {
-            result = _headOrder[0].forward(hidden);
-        }
-        else
-        {
-            var weight = cat(_headOrder.Select(l => (Tensor)l.weight!).ToArray(), 0);
-            var bias = cat(_headOrder.Select(l => (Tensor)l.bias!).ToArray(), 0);
-            result = addmm(bias, hidden, weight.t(), beta: 1, alpha: 1);
-        }
-
-        return result.MoveToOuterDisposeScope();
+        return heads.forward(backbone.forward(input)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Head <paramref name="name"/>'s [K, backbone width] weight: a view into the fused head layer.</summary>
+    /// <param name="name">A head name.</param>
+    /// <returns>A view sharing storage (and gradients) with the layer's weight; dispose it when done.</returns>
+    /// <exception cref="KeyNotFoundException">There is no head of that name.</exception>
+    public Tensor HeadWeight(string name) => Slice(heads.weight!, name);
+
+    /// <summary>Head <paramref name="name"/>'s [K] bias: a view into the fused head layer.</summary>
+    /// <param name="name">A head name.</param>
+    /// <returns>A view sharing storage with the layer's bias; dispose it when done.</returns>
+    /// <exception cref="KeyNotFoundException">There is no head of that name.</exception>
+    public Tensor HeadBias(string name) => Slice(heads.bias!, name);
 
     /// <summary>Splits the concatenated logits of <see cref="forward"/> into one [batch, K] view per head.</summary>
     /// <param name="logits">[batch, ΣK] logits.</param>
@@ -73,11 +78,10 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(logits);
         var result = new Dictionary<string, Tensor>(HeadNames.Count, StringComparer.Ordinal);
-        long offset = 0;
-        for (int h = 0; h < HeadNames.Count; h++)
+        foreach (string name in HeadNames)
         {
-            result[HeadNames[h]] = logits.narrow(1, offset, ClassCounts[h]);
-            offset += ClassCounts[h];
+            var (offset, classes) = _slices[name];
+            result[name] = logits.narrow(1, offset, classes);
         }
 
         return result;
@@ -87,4 +91,18 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
     /// <param name="input">[batch, features], already standardised.</param>
     /// <returns>Logits keyed by head name.</returns>
     public IReadOnlyDictionary<string, Tensor> ForwardHeads(Tensor input) => SplitHeads(forward(input));
+
+    /// <summary>The fused head layer, for re-initialisation.</summary>
+    internal Linear HeadLayer => heads;
+
+    private Tensor Slice(Tensor fused, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!_slices.TryGetValue(name, out var slice))
+        {
+            throw new KeyNotFoundException($"There is no head named '{name}'; the heads are {string.Join(", ", HeadNames.Select(n => $"'{n}'"))}.");
+        }
+
+        return fused.narrow(0, slice.Offset, slice.Classes);
+    }
 }

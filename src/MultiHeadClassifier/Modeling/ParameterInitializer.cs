@@ -14,14 +14,12 @@ internal static class ParameterInitializer
     public static void ResetLinearLayers(nn.Module module, Generator generator)
     {
         using var noGrad = no_grad();
-        foreach (var (_, child) in module.named_modules())
+        Linear[] layers = module is Linear self ? [self] : module.named_modules().Select(m => m.module).OfType<Linear>().ToArray();
+        foreach (var linear in layers)
         {
-            if (child is Linear linear)
-            {
-                double bound = 1.0 / Math.Sqrt(linear.weight.shape[1]);
-                linear.weight.uniform_(-bound, bound, generator);
-                linear.bias?.uniform_(-bound, bound, generator);
-            }
+            double bound = 1.0 / Math.Sqrt(linear.weight.shape[1]);
+            linear.weight.uniform_(-bound, bound, generator);
+            linear.bias?.uniform_(-bound, bound, generator);
         }
     }
 }

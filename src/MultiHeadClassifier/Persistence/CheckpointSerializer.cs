@@ -82,7 +82,7 @@ internal static class CheckpointSerializer
         {
             try
             {
-                FileSections.ReadHeader(reader, Magic, TrainingCheckpoint.FormatVersion, sourceName, "training checkpoint");
+                FileSections.ReadHeader(reader, Magic, 1, TrainingCheckpoint.FormatVersion, sourceName, "training checkpoint");
                 byte[] json = FileSections.ReadSection(reader, sourceName, "metadata");
                 metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json, Json);
                 modelBytes = FileSections.ReadSection(reader, sourceName, "model");

@@ -17,11 +17,12 @@ internal static class FileSections
     /// <summary>Reads and checks the magic and format version.</summary>
     /// <param name="reader">The reader, at the start of the file.</param>
     /// <param name="magic">The expected magic.</param>
+    /// <param name="oldest">The oldest version this library reads.</param>
     /// <param name="newest">The newest version this library reads.</param>
     /// <param name="sourceName">Names the file in messages.</param>
     /// <param name="kind">What the file is, e.g. "model" or "training checkpoint".</param>
     /// <returns>The version.</returns>
-    public static int ReadHeader(BinaryReader reader, ReadOnlySpan<byte> magic, int newest, string sourceName, string kind)
+    public static int ReadHeader(BinaryReader reader, ReadOnlySpan<byte> magic, int oldest, int newest, string sourceName, string kind)
     {
         byte[] actual = reader.ReadBytes(magic.Length);
         if (!actual.AsSpan().SequenceEqual(magic))
@@ -31,10 +32,17 @@ internal static class FileSections
         }
 
         int version = reader.ReadInt32();
+        if (version < oldest && version >= 1)
+        {
+            throw new InvalidDataException(
+                $"'{sourceName}' has {kind} format version {version}, written by a pre-release build; this library ({ModelSerializer.LibraryVersion}) reads versions {oldest} to {newest}. "
+                + "Train or save it again with this version.");
+        }
+
         if (version > newest || version < 1)
         {
             throw new InvalidDataException(
-                $"'{sourceName}' has {kind} format version {version}, but this library ({ModelSerializer.LibraryVersion}) reads versions 1 to {newest}. "
+                $"'{sourceName}' has {kind} format version {version}, but this library ({ModelSerializer.LibraryVersion}) reads versions {oldest} to {newest}. "
                 + "Upgrade the MultiHeadClassifier package to load it.");
         }
 

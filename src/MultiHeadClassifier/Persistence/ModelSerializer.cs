@@ -17,7 +17,7 @@ namespace MultiHeadClassifier.Persistence;
 /// File layout (little-endian): the 8 ASCII bytes <c>MHCMODEL</c>; the format version (int32, currently
 /// <see cref="FormatVersion"/>); the length (int32) and UTF-8 bytes of a JSON document with the head
 /// definitions, class weights, backbone configuration, standardisation, temperatures and library version;
-/// the length (int64) and bytes of the TorchSharp state dict (keys <c>backbone.…</c>, <c>heads.&lt;name&gt;.…</c>).
+/// the length (int64) and bytes of the TorchSharp state dict (keys <c>backbone.…</c>, <c>heads.weight</c>, <c>heads.bias</c>).
 /// </para>
 /// <para>
 /// Saving is atomic: the file is written to a temporary file in the same folder, flushed to disk and renamed
@@ -27,7 +27,10 @@ namespace MultiHeadClassifier.Persistence;
 public static class ModelSerializer
 {
     /// <summary>The file format version this library writes and the newest it reads.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
+
+    /// <summary>The oldest file format version this library reads (version 1 stored one weight tensor per head).</summary>
+    public const int OldestFormatVersion = 2;
 
     private static readonly byte[] Magic = "MHCMODEL"u8.ToArray();
 
@@ -120,7 +123,7 @@ public static class ModelSerializer
         {
             try
             {
-                FileSections.ReadHeader(reader, Magic, FormatVersion, sourceName, "model");
+                FileSections.ReadHeader(reader, Magic, OldestFormatVersion, FormatVersion, sourceName, "model");
                 byte[] json = FileSections.ReadExactly(reader, reader.ReadInt32(), sourceName, "metadata");
                 metadata = JsonSerializer.Deserialize<ModelFileMetadata>(json, Json)
                     ?? throw new InvalidDataException($"'{sourceName}' has empty model metadata.");

@@ -23,7 +23,7 @@ public class MultiHeadModelTests
     [Fact]
     public void When_the_forward_pass_runs_it_should_match_backbone_then_each_head_separately()
     {
-        // The fused head multiply must equal running each head's Linear on the backbone output.
+        // The fused head layer must equal x·W_hᵀ + b_h per head, with W_h and b_h that head's rows.
         using var model = MultiHeadModel.Create(8, [new HeadDefinition("a", 2), new HeadDefinition("b", 5), new HeadDefinition("c", 3)], new MultiHeadModelOptions { Seed = 4, StandardizeFeatures = false });
         using var x = randn(6, 8);
         var modules = model.Network.named_modules().ToDictionary(m => m.name, m => m.module);
@@ -33,9 +33,26 @@ public class MultiHeadModelTests
 
         foreach (var name in new[] { "a", "b", "c" })
         {
-            using var expected = ((nn.Module<Tensor, Tensor>)modules[$"heads.{name}"]).forward(hidden);
+            using var weight = model.Network.HeadWeight(name);
+            using var bias = model.Network.HeadBias(name);
+            using var expected = hidden.matmul(weight.t()) + bias;
             heads[name].allclose(expected, rtol: 0, atol: 1e-6).Should().BeTrue($"head {name}");
         }
+    }
+
+    [Fact]
+    public void When_head_slices_are_taken_they_should_partition_the_fused_layer_in_head_order()
+    {
+        using var model = MultiHeadModel.Create(8, [new HeadDefinition("a", 2), new HeadDefinition("b", 5), new HeadDefinition("c", 3)], new MultiHeadModelOptions { Seed = 4 });
+        var parameters = model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+
+        using var stacked = cat(new[] { "a", "b", "c" }.Select(model.Network.HeadWeight).ToArray(), 0);
+
+        parameters["heads.weight"].shape.Should().Equal(10, 64);
+        stacked.allclose(parameters["heads.weight"], rtol: 0, atol: 0).Should().BeTrue();
+        model.Network.HeadBias("b").shape.Should().Equal(5);
+        var act = () => model.Network.HeadWeight("d");
+        act.Should().Throw<KeyNotFoundException>().WithMessage("*'d'*'a', 'b', 'c'*");
     }
 
     [Fact]

@@ -57,13 +57,13 @@ public sealed class ModelSerializerTests : IDisposable
     }
 
     [Fact]
-    public void When_the_state_dict_is_listed_it_should_have_readable_keys()
+    public void When_the_state_dict_is_listed_it_should_have_the_backbone_and_fused_head_keys()
     {
         using var model = TrainedModel();
 
         var keys = model.Network.state_dict().Keys;
 
-        keys.Should().Contain(["heads.acting.weight", "heads.acting.bias", "backbone.layers.0.weight"]);
+        keys.Should().Contain(["heads.weight", "heads.bias", "backbone.layers.0.weight"]);
     }
 
     [Fact]
@@ -126,6 +126,21 @@ public sealed class ModelSerializerTests : IDisposable
         var act = () => MultiHeadModel.Load(path);
 
         act.Should().Throw<InvalidDataException>().WithMessage($"*format version {ModelSerializer.FormatVersion + 1}*Upgrade*");
+    }
+
+    [Fact]
+    public void When_the_format_version_is_the_pre_release_per_head_layout_it_should_ask_to_save_again()
+    {
+        using var model = TrainedModel();
+        string path = Path.Combine(_folder, "model.mhc");
+        model.Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        BitConverter.GetBytes(1).CopyTo(bytes, 8);
+        File.WriteAllBytes(path, bytes);
+
+        var act = () => MultiHeadModel.Load(path);
+
+        act.Should().Throw<InvalidDataException>().WithMessage($"*model.mhc' has model format version 1*pre-release*reads versions {ModelSerializer.OldestFormatVersion} to {ModelSerializer.FormatVersion}*");
     }
 
     [Fact]

@@ -334,7 +334,7 @@ public class MultiHeadTrainerTests(ITestOutputHelper output)
             }
 
             using var noGrad = torch.no_grad();
-            var bias = model.Network.named_parameters().Single(p => p.name == "heads.dialog.bias").parameter;
+            using var bias = model.Network.HeadBias("dialog");
             bias.fill_(float.NaN);
             PoisonedValues = (int)bias.numel();
             Snapshot = TestData.Flatten(model.Network.parameters());
