@@ -16,12 +16,13 @@ internal static class StepBreakdown
     {
         var model = run.Model;
         using var loss = new MultiHeadLoss(model.Heads, model.ClassWeights!);
-        using var optimizer = optim.Adam(model.Network.parameters(), lr: 1e-3);
+        var parameters = model.Network.parameters().ToArray();
+        using var optimizer = optim.Adam(parameters, lr: 1e-3);
         int rows = Math.Min(workload.Rows, workload.BatchSize * steps);
         var (x, y) = TensorData.ToTensors(run.Data.Slice(0, rows), 0, rows, CPU);
         using var features = x;
         using var labels = y;
-        string[] names = ["forward", "loss", "host copies", "backward", "gradient norm", "optimizer step", "zero_grad"];
+        string[] names = ["forward", "loss", "host copies", "backward", "gradient norm", "optimizer step", "reset gradients"];
         var totals = new double[names.Length];
         model.Network.train();
         int batches = rows / workload.BatchSize;
@@ -34,7 +35,11 @@ internal static class StepBreakdown
                 var xb = features.narrow(0, b * workload.BatchSize, workload.BatchSize);
                 var yb = labels.narrow(0, b * workload.BatchSize, workload.BatchSize);
                 long t = Stopwatch.GetTimestamp();
-                optimizer.zero_grad();
+                foreach (var parameter in parameters)
+                {
+                    parameter.grad = null;
+                }
+
                 t = Lap(totals, 6, t);
                 var logits = model.Network.forward(xb);
                 t = Lap(totals, 0, t);
@@ -42,13 +47,11 @@ internal static class StepBreakdown
                 var perHead = numerator / where(denominator > 0, denominator, ones_like(denominator));
                 var total = (perHead * loss.LossMultipliers).sum();
                 t = Lap(totals, 1, t);
-                _ = perHead.detach().cpu().data<float>().ToArray();
-                _ = numerator.detach().cpu().data<float>().ToArray();
-                _ = denominator.detach().cpu().data<float>().ToArray();
+                _ = stack([perHead, numerator, denominator]).detach().cpu().data<float>().ToArray();
                 t = Lap(totals, 2, t);
                 total.backward();
                 t = Lap(totals, 3, t);
-                var norms = model.Network.parameters().Where(p => p.grad is not null).Select(p => p.grad!.norm()).ToArray();
+                var norms = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!.norm()).ToArray();
                 _ = stack(norms).norm().item<float>();
                 t = Lap(totals, 4, t);
                 optimizer.step();

@@ -8,7 +8,7 @@ internal sealed class LossAccumulator(int heads)
     private readonly double[] _numerator = new double[heads];
     private readonly double[] _denominator = new double[heads];
 
-    public void Add(float[] numerator, float[] denominator)
+    public void Add(ReadOnlySpan<float> numerator, ReadOnlySpan<float> denominator)
     {
         for (int h = 0; h < _numerator.Length; h++)
         {

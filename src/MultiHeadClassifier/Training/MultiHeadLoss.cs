@@ -16,20 +16,26 @@ namespace MultiHeadClassifier.Training;
 /// labels contributes exactly 0 for that head.
 /// </para>
 /// <para>
-/// <see cref="Compute"/> evaluates all heads with a few batched operations: the [batch, ΣK] logits are gathered
-/// into [batch, heads, K_max] (padded with −∞ when class counts differ), one log-softmax is taken, and the
-/// targets and per-head weights w[h, y] are gathered at once. <see cref="ComputeReference"/> is the plain
-/// per-head loop, kept as the readable definition; both agree to rounding.
+/// <see cref="Compute"/> evaluates all heads with a few batched operations on the [batch, ΣK] logits, using
+/// nll = log Σ_c exp(z_c − m_h) − (z_y − m_h): each head's maximum m_h (a stability shift, without gradient) is taken over its
+/// columns, exp(z − m) is summed per head by one multiply with a [ΣK, heads] 0/1 head-membership matrix, and the
+/// target logits and per-head weights w_h[y] are gathered at once. This avoids libtorch's log-softmax over a
+/// tiny last dimension, which is slow on CPU. <see cref="ComputeReference"/> is the plain per-head loop with
+/// log-softmax, kept as the readable definition; both agree to rounding. One difference: a NaN or infinite logit
+/// in one head makes every head's fused result non-finite (the per-head sums share one multiply, and 0 · NaN is
+/// NaN), while the reference confines it to that head; the trainer uses the reference to name the faulty head.
 /// </para>
 /// </remarks>
 public sealed class MultiHeadLoss : IDisposable
 {
     private readonly int[] _classCounts;
     private readonly Tensor[] _headWeights;
-    private readonly Tensor _weightTable;
+    private readonly Tensor _columnWeights;
     private readonly Tensor _lossMultipliers;
     private readonly Tensor? _gatherIndex;
     private readonly Tensor _headOffsets;
+    private readonly Tensor _columnHeads;
+    private readonly Tensor _headMembership;
     private readonly int _maxClasses;
     private readonly int _totalClasses;
 
@@ -47,7 +53,10 @@ public sealed class MultiHeadLoss : IDisposable
         _classCounts = [.. heads.Select(h => h.ClassCount)];
         _maxClasses = _classCounts.Max();
         _totalClasses = _classCounts.Sum();
-        var table = new float[heads.Count * _maxClasses];
+        var columnWeights = new float[_totalClasses];
+        var columnHeads = new long[_totalClasses];
+        var membership = new float[_totalClasses * heads.Count];
+        var offsets = new long[heads.Count];
         _headWeights = new Tensor[heads.Count];
         for (int h = 0; h < heads.Count; h++)
         {
@@ -68,15 +77,24 @@ public sealed class MultiHeadLoss : IDisposable
                     throw new ArgumentException($"Head '{heads[h].Name}': class weight {c} is {w[c]}; class weights must be positive finite numbers.", nameof(classWeights));
                 }
 
-                table[h * _maxClasses + c] = w[c];
+                columnWeights[offsets[h] + c] = w[c];
+                columnHeads[offsets[h] + c] = h;
+                membership[(offsets[h] + c) * heads.Count + h] = 1;
+            }
+
+            if (h + 1 < heads.Count)
+            {
+                offsets[h + 1] = offsets[h] + w.Length;
             }
 
             _headWeights[h] = tensor(w, device: device);
         }
 
-        _weightTable = tensor(table, [heads.Count, _maxClasses], device: device);
+        _columnWeights = tensor(columnWeights, device: device);
+        _columnHeads = tensor(columnHeads, device: device);
+        _headMembership = tensor(membership, [_totalClasses, heads.Count], device: device);
         _lossMultipliers = tensor(heads.Select(h => (float)h.LossWeight).ToArray(), device: device);
-        _headOffsets = tensor(Enumerable.Range(0, heads.Count).Select(h => (long)h * _maxClasses).ToArray(), [1, heads.Count], device: device);
+        _headOffsets = tensor(offsets, [1, heads.Count], device: device);
         if (_classCounts.Any(k => k != _maxClasses))
         {
             // Column index into [logits | −∞] for each (head, class) slot of the padded [heads, K_max] layout.
@@ -130,16 +148,23 @@ public sealed class MultiHeadLoss : IDisposable
         using var scope = NewDisposeScope();
         long batch = logits.shape[0];
         int heads = _classCounts.Length;
-        Tensor grouped = _gatherIndex is null
-            ? logits.view(batch, heads, _maxClasses)
-            : cat([logits, full([batch, 1], double.NegativeInfinity, dtype: logits.dtype, device: logits.device)], 1)
-                .index_select(1, _gatherIndex).view(batch, heads, _maxClasses);
-        var logProbabilities = grouped.log_softmax(2);
+        Tensor headMax;
+        using (no_grad())
+        {
+            Tensor grouped = _gatherIndex is null
+                ? logits.view(batch, heads, _maxClasses)
+                : cat([logits, full([batch, 1], double.NegativeInfinity, dtype: logits.dtype, device: logits.device)], 1)
+                    .index_select(1, _gatherIndex).view(batch, heads, _maxClasses);
+            headMax = grouped.amax([2]);
+        }
+
+        var membership = logits.dtype == _headMembership.dtype ? _headMembership : _headMembership.to(logits.dtype);
+        // Shifting before the gather keeps every term O(1), so large logits lose no precision.
+        var shifted = logits - headMax.index_select(1, _columnHeads);
         var mask = labels.ge(0);
-        var targets = labels.clamp_min(0);
-        var nll = -logProbabilities.gather(2, targets.unsqueeze(2)).squeeze(2);
-        var flatIndex = targets + _headOffsets;
-        var weights = _weightTable.view(-1).index_select(0, flatIndex.view(-1)).view(batch, heads) * mask.to(logits.dtype);
+        var columns = labels.clamp_min(0) + _headOffsets;
+        var nll = shifted.exp().mm(membership).log() - shifted.gather(1, columns);
+        var weights = _columnWeights.take(columns).to(logits.dtype) * mask.to(logits.dtype);
         var numerator = (weights * nll).sum(new long[] { 0 });
         var denominator = weights.sum(new long[] { 0 });
         return (numerator.MoveToOuterDisposeScope(), denominator.MoveToOuterDisposeScope());
@@ -186,7 +211,9 @@ public sealed class MultiHeadLoss : IDisposable
             w.Dispose();
         }
 
-        _weightTable.Dispose();
+        _columnWeights.Dispose();
+        _columnHeads.Dispose();
+        _headMembership.Dispose();
         _lossMultipliers.Dispose();
         _gatherIndex?.Dispose();
         _headOffsets.Dispose();

@@ -175,7 +175,8 @@ public sealed class MultiHeadTrainer
         using var loss = new MultiHeadLoss(model.Heads, classWeights, model.DeviceType);
         using var shuffleGenerator = new Generator((ulong)state.Seed, CPU);
         using var dropoutGenerator = new Generator((ulong)state.Seed ^ 0x5DEECE66DUL, model.DeviceType);
-        using var optimizer = CreateOptimizer(model.Network.parameters());
+        var parameters = model.Network.parameters().ToArray();
+        using var optimizer = CreateOptimizer(parameters);
         if (resume is not null)
         {
             CheckpointSerializer.RestoreOptimizer(optimizer, resume.OptimizerState, "the checkpoint");
@@ -208,7 +209,7 @@ public sealed class MultiHeadTrainer
                 foreach (var step in prepared.Batches(epoch, Options.BatchSize, Options.Shuffle ? shuffleGenerator : null))
                 {
                     batch++;
-                    TrainStep(model, loss, optimizer, step, epoch, batch, sums, prepared.BatchesPerEpoch(Options.BatchSize), stopwatch);
+                    TrainStep(model, parameters, loss, optimizer, step, epoch, batch, sums, prepared.BatchesPerEpoch(Options.BatchSize), stopwatch);
                     if (cancellationToken.IsCancellationRequested)
                     {
                         throw new TrainingCanceledException(epochs.ToArray(), cancellationToken);
@@ -284,40 +285,67 @@ public sealed class MultiHeadTrainer
         }
     }
 
-    private void TrainStep(MultiHeadModel model, MultiHeadLoss loss, optim.Optimizer optimizer, Func<(Tensor X, Tensor Y)> batchFactory, int epoch, int batch, LossAccumulator sums, int? batchesPerEpoch, Stopwatch stopwatch)
+    private void TrainStep(MultiHeadModel model, Parameter[] parameters, MultiHeadLoss loss, optim.Optimizer optimizer, Func<(Tensor X, Tensor Y)> batchFactory, int epoch, int batch, LossAccumulator sums, int? batchesPerEpoch, Stopwatch stopwatch)
     {
         using var scope = NewDisposeScope();
         var step = batchFactory();
-        optimizer.zero_grad();
+
+        // Gradients are reset to none rather than zeroed (PyTorch's zero_grad(set_to_none=True)): backward then
+        // writes them instead of adding into a zeroed buffer.
+        foreach (var parameter in parameters)
+        {
+            parameter.grad = null;
+        }
+
         var logits = model.Network.forward(step.X);
         var (numerator, denominator) = loss.WeightedSums(logits, step.Y);
         var perHead = numerator / where(denominator > 0, denominator, ones_like(denominator));
         var total = (perHead * loss.LossMultipliers).sum();
-        float[] headValues = perHead.detach().cpu().data<float>().ToArray();
-        var badHeads = model.Heads.Where((_, h) => !float.IsFinite(headValues[h])).Select(h => h.Name).ToArray();
-        if (badHeads.Length > 0)
+
+        // One host copy per step: per-head losses, numerators and denominators.
+        int heads = model.Heads.Count;
+        float[] host = stack([perHead, numerator, denominator]).detach().cpu().data<float>().ToArray();
+        var headValues = host.AsSpan(0, heads);
+        if (!AllFinite(headValues))
         {
+            // The fused sums mix heads (0 · NaN is NaN), so name the heads from the per-head reference path.
+            float[] reference;
+            using (no_grad())
+            {
+                reference = loss.ComputeReference(logits, step.Y).PerHead.cpu().data<float>().ToArray();
+            }
+
+            var badHeads = model.Heads.Where((_, h) => !float.IsFinite(reference[h])).Select(h => h.Name).ToArray();
             throw new NonFiniteLossException(epoch, batch, badHeads, "the loss is not finite");
         }
 
         total.backward();
         double gradientNorm = Options.GradientClipNorm is { } clip
-            ? nn.utils.clip_grad_norm_(model.Network.parameters(), clip)
-            : GradientNorm(model.Network);
+            ? nn.utils.clip_grad_norm_(parameters.Where(p => p.grad is not null), clip)
+            : GradientNorm(parameters);
         if (!double.IsFinite(gradientNorm))
         {
-            optimizer.zero_grad();
+            foreach (var parameter in parameters)
+            {
+                parameter.grad = null;
+            }
+
             throw new NonFiniteLossException(epoch, batch, [], "the gradient norm is not finite");
         }
 
         optimizer.step();
-        sums.Add(numerator.detach().cpu().data<float>().ToArray(), denominator.detach().cpu().data<float>().ToArray());
-        var headLosses = new Dictionary<string, double>(model.Heads.Count, StringComparer.Ordinal);
-        double totalValue = 0;
-        for (int h = 0; h < model.Heads.Count; h++)
+        sums.Add(host.AsSpan(heads, heads), host.AsSpan(2 * heads, heads));
+        if (Options.Callbacks.Count == 0 && Options.Progress is null)
         {
-            headLosses[model.Heads[h].Name] = headValues[h];
-            totalValue += model.Heads[h].LossWeight * headValues[h];
+            return;
+        }
+
+        var headLosses = new Dictionary<string, double>(heads, StringComparer.Ordinal);
+        double totalValue = 0;
+        for (int h = 0; h < heads; h++)
+        {
+            headLosses[model.Heads[h].Name] = host[h];
+            totalValue += model.Heads[h].LossWeight * host[h];
         }
 
         var args = new BatchEndArgs(epoch, Options.Epochs, batch, batchesPerEpoch, totalValue, headLosses, stopwatch.Elapsed);
@@ -329,10 +357,23 @@ public sealed class MultiHeadTrainer
         Options.Progress?.Report(args);
     }
 
-    private static double GradientNorm(nn.Module network)
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float value in values)
+        {
+            if (!float.IsFinite(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static double GradientNorm(Parameter[] parameters)
     {
         using var scope = NewDisposeScope();
-        var norms = network.parameters().Where(p => p.grad is not null).Select(p => p.grad!.norm()).ToArray();
+        var norms = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!.norm()).ToArray();
         return norms.Length == 0 ? 0 : stack(norms).norm().item<float>();
     }
 

@@ -74,16 +74,19 @@ public class MultiHeadLossTests
         x1.grad!.allclose(x2.grad!, rtol: 0, atol: 1e-6).Should().BeTrue();
     }
 
-    [Fact]
-    public void When_heads_have_different_class_counts_the_fused_path_should_match_the_reference_in_loss_gradient_and_step()
+    [Theory]
+    [InlineData(new[] { 2, 5, 3 }, 0.0)]     // different class counts: the padded path for the head maxima
+    [InlineData(new[] { 5, 5, 5, 5 }, 0.0)]  // equal class counts: the reshaped path
+    [InlineData(new[] { 2, 5, 3 }, 1000.0)]  // logits near 1000 in the second head: the stability shift must keep precision
+    public void When_computing_all_heads_at_once_the_fused_path_should_match_the_reference_in_loss_gradient_and_step(int[] classCounts, double shift)
     {
-        // Arrange
-        HeadDefinition[] heads = [new("two", 2), new("five", 5), new("three", 3)];
-        var weights = new Dictionary<string, float[]> { ["two"] = [1f, 4f], ["five"] = [5f, 3f, 2f, 1f, 0.5f], ["three"] = [1f, 1f, 2f] };
+        // Arrange: class weights 1, 2, …, K per head (any positive values do), labels in −1..K−1.
+        var heads = classCounts.Select((k, h) => new HeadDefinition($"h{h}", k)).ToArray();
+        var weights = heads.ToDictionary(h => h.Name, h => Enumerable.Range(1, h.ClassCount).Select(c => (float)c).ToArray());
         using var generator = new Generator(11, CPU);
-        using var values = randn([32, 10], generator: generator);
-        using var labelValues = randint(-1, 2, [32, 1], generator: generator);
-        using var labels = cat([labelValues, randint(-1, 5, [32, 1], generator: generator), randint(-1, 3, [32, 1], generator: generator)], 1);
+        using var values = randn([32, classCounts.Sum()], generator: generator);
+        values.narrow(1, classCounts[0], classCounts[1]).add_(shift);
+        using var labels = cat(classCounts.Select(k => randint(-1, k, [32, 1], generator: generator)).ToArray(), 1);
         using var loss = new MultiHeadLoss(heads, weights);
         var fusedParameter = new TorchSharp.Modules.Parameter(values.clone());
         var referenceParameter = new TorchSharp.Modules.Parameter(values.clone());
