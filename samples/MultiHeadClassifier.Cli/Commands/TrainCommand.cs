@@ -170,6 +170,12 @@ public static class TrainCommand
                 max = Math.Max(max, labels[r, h]);
             }
 
+            if (max == int.MaxValue)
+            {
+                int row = Enumerable.Range(0, labels.GetLength(0)).First(r => labels[r, h] == max);
+                throw new CliException($"{table.Where(row, table.IndexOf(heads[h]))}, head '{heads[h]}': label {max} is too large to infer the class count from (give --classes).");
+            }
+
             if (max < 1)
             {
                 throw new CliException($"{table.FileName}, head '{heads[h]}': the training labels show {max + 1} class(es); a head needs at least 2 (give --classes).");

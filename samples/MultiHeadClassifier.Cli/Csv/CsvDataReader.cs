@@ -6,13 +6,22 @@ using MultiHeadClassifier.Data;
 namespace MultiHeadClassifier.Cli.Csv;
 
 /// <summary>Reads CSV files into <see cref="CsvTable"/>s and turns them into features and labels.</summary>
-/// <remarks>Numbers are parsed with the invariant culture. An empty label cell is a missing label (−1).</remarks>
+/// <remarks>
+/// Numbers are parsed with the invariant culture as 32-bit floats. An empty label cell is a missing label (−1).
+/// A feature cell that is empty or not a number (including the text <c>NaN</c>) is missing: an error, or imputed
+/// when means are given. A number outside the float range (such as <c>1e400</c>, <c>-1e309</c> or <c>Infinity</c>)
+/// is always an error, never imputed. Line numbers in messages are the file's lines (blank lines count) on which a
+/// record starts.
+/// </remarks>
 public static class CsvDataReader
 {
     /// <summary>Reads a whole CSV file with a header row.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The table.</returns>
-    /// <exception cref="CliException">The file is missing, empty or has rows of the wrong width.</exception>
+    /// <exception cref="CliException">
+    /// The file is missing or empty, has rows of the wrong width, or has a quoted cell that is never closed or is
+    /// followed by more text.
+    /// </exception>
     public static CsvTable Read(string path)
     {
         string name = Path.GetFileName(path);
@@ -21,36 +30,29 @@ public static class CsvDataReader
             throw new CliException($"{path}: file not found.");
         }
 
-        var config = new CsvConfiguration(CultureInfo.InvariantCulture) { HasHeaderRecord = true, TrimOptions = TrimOptions.Trim, BadDataFound = null };
-        using var reader = new StreamReader(path);
-        using var parser = new CsvParser(reader, config);
-        if (!parser.Read())
-        {
-            throw new CliException($"{name}: the file is empty; the first line must be a header.");
-        }
-
-        string[] header = parser.Record ?? [];
+        // The whole text (a byte-order mark is detected and dropped, as StreamReader does), so that each record's
+        // first line can be found from its character offset.
+        using var records = new RecordReader(name, File.ReadAllText(path));
+        string[] header = records.Next(null) ?? throw new CliException($"{name}: the file is empty; the first line must be a header.");
+        int headerLine = records.Line;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int c = 0; c < header.Length; c++)
         {
             if (header[c].Length == 0)
             {
-                throw new CliException($"{name} line 1: column {c + 1} has an empty name.");
+                throw new CliException($"{name} line {headerLine}: column {c + 1} has an empty name.");
             }
 
             if (!seen.Add(header[c]))
             {
-                throw new CliException($"{name} line 1: column '{header[c]}' appears more than once.");
+                throw new CliException($"{name} line {headerLine}: column {MessageText.Quote(header[c])} appears more than once.");
             }
         }
 
         var rows = new List<string[]>();
         var lines = new List<int>();
-        int line = 1;
-        while (parser.Read())
+        while (records.Next(header) is { } record)
         {
-            line = parser.RawRow;
-            string[] record = parser.Record ?? [];
             if (record.Length == 1 && record[0].Length == 0 && header.Length > 1)
             {
                 continue;
@@ -58,11 +60,11 @@ public static class CsvDataReader
 
             if (record.Length != header.Length)
             {
-                throw new CliException($"{name} line {line}: has {record.Length} cells, but the header has {header.Length} columns.");
+                throw new CliException($"{name} line {records.Line}: has {record.Length} cells, but the header has {header.Length} columns.");
             }
 
             rows.Add(record);
-            lines.Add(line);
+            lines.Add(records.Line);
         }
 
         if (rows.Count == 0)
@@ -93,7 +95,9 @@ public static class CsvDataReader
     /// <param name="features">The feature column names, in model order.</param>
     /// <param name="means">Imputation means per feature, or null to make missing and non-numeric cells an error.</param>
     /// <returns>Rows × features.</returns>
-    /// <exception cref="CliException">A column is missing, or a cell is not a finite number (without imputation).</exception>
+    /// <exception cref="CliException">
+    /// A column is missing, a cell is outside the float range, or a cell is empty or not a number (without imputation).
+    /// </exception>
     public static float[,] Features(CsvTable table, IReadOnlyList<string> features, IReadOnlyDictionary<string, double>? means)
     {
         int[] columns = features.Select(f => table.IndexOf(f)).ToArray();
@@ -101,7 +105,7 @@ public static class CsvDataReader
         {
             if (columns[j] < 0)
             {
-                throw new CliException($"{table.FileName}: feature column '{features[j]}' is missing from the header.");
+                throw new CliException($"{table.FileName}: feature column {MessageText.Quote(features[j])} is missing from the header.");
             }
         }
 
@@ -111,19 +115,20 @@ public static class CsvDataReader
             for (int j = 0; j < columns.Length; j++)
             {
                 string cell = table.Rows[r][columns[j]];
-                if (TryParse(cell, out float value))
+                switch (Parse(cell, out float value))
                 {
-                    result[r, j] = value;
-                }
-                else if (means is not null)
-                {
-                    result[r, j] = (float)means[features[j]];
-                }
-                else
-                {
-                    throw new CliException(cell.Length == 0
-                        ? $"{table.Where(r, columns[j])}: the value is missing (use --missing-features mean to impute it)."
-                        : $"{table.Where(r, columns[j])}: '{cell}' is not a number.");
+                    case CellKind.Number:
+                        result[r, j] = value;
+                        break;
+                    case CellKind.OutOfRange:
+                        throw new CliException($"{table.Where(r, columns[j])}: {MessageText.Quote(cell)} is outside the range of a 32-bit float (about ±3.4E+38).");
+                    case CellKind.Missing or CellKind.NotANumber when means is not null:
+                        result[r, j] = (float)means[features[j]];
+                        break;
+                    case CellKind.Missing:
+                        throw new CliException($"{table.Where(r, columns[j])}: the value is missing (use --missing-features mean to impute it).");
+                    default:
+                        throw new CliException($"{table.Where(r, columns[j])}: {MessageText.Quote(cell)} is not a number.");
                 }
             }
         }
@@ -135,18 +140,23 @@ public static class CsvDataReader
     /// <param name="table">The training table.</param>
     /// <param name="features">The feature columns.</param>
     /// <returns>The mean per feature.</returns>
-    /// <exception cref="CliException">A column has no numeric cell.</exception>
+    /// <exception cref="CliException">A column is missing or has no numeric cell.</exception>
     public static Dictionary<string, double> Means(CsvTable table, IReadOnlyList<string> features)
     {
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (string feature in features)
         {
             int c = table.IndexOf(feature);
+            if (c < 0)
+            {
+                throw new CliException($"{table.FileName}: feature column {MessageText.Quote(feature)} is missing from the header.");
+            }
+
             double sum = 0;
             long count = 0;
             foreach (string[] row in table.Rows)
             {
-                if (TryParse(row[c], out float value))
+                if (Parse(row[c], out float value) == CellKind.Number)
                 {
                     sum += value;
                     count++;
@@ -188,7 +198,7 @@ public static class CsvDataReader
 
                 if (!int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) || label < 0)
                 {
-                    throw new CliException($"{table.Where(r, c)}, head '{heads[h]}': '{cell}' is not a class index (an integer 0..K-1, or empty for a missing label).");
+                    throw new CliException($"{table.Where(r, c)}, head '{heads[h]}': {MessageText.Quote(cell)} is not a class index (an integer 0..K-1, or empty for a missing label).");
                 }
 
                 if (classCounts is not null && label >= classCounts[h])
@@ -203,6 +213,126 @@ public static class CsvDataReader
         return result;
     }
 
-    private static bool TryParse(string cell, out float value) =>
-        float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && float.IsFinite(value);
+    private static CellKind Parse(string cell, out float value)
+    {
+        if (!float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return cell.Length == 0 ? CellKind.Missing : CellKind.NotANumber;
+        }
+
+        // Parsing rounds to the nearest float: 1e400, -1e309 and 3.5e38 become infinities, like the text Infinity.
+        return float.IsNaN(value) ? CellKind.NotANumber : float.IsInfinity(value) ? CellKind.OutOfRange : CellKind.Number;
+    }
+
+    private enum CellKind
+    {
+        Number,
+        Missing,
+        NotANumber,
+        OutOfRange,
+    }
+
+    /// <summary>
+    /// Reads records with CsvHelper, finds the line each one starts on, and rejects quoted cells that are never
+    /// closed or have text after the closing quote (a quote inside an unquoted cell stays part of the text).
+    /// </summary>
+    private sealed class RecordReader : IDisposable
+    {
+        private readonly string _name;
+        private readonly string _text;
+        private readonly CsvParser _parser;
+        private string? _badField;
+        private int _scanned;
+        private int _scannedLine = 1;
+
+        /// <summary>Starts reading.</summary>
+        /// <param name="name">The file name for messages.</param>
+        /// <param name="text">The file's text.</param>
+        public RecordReader(string name, string text)
+        {
+            _name = name;
+            _text = text;
+            var config = new CsvConfiguration(CultureInfo.InvariantCulture)
+            {
+                HasHeaderRecord = true,
+                TrimOptions = TrimOptions.Trim,
+                BadDataFound = args => _badField ??= args.Field,
+            };
+            _parser = new CsvParser(new StringReader(text), config);
+        }
+
+        /// <summary>The 1-based line on which the last record read starts.</summary>
+        public int Line { get; private set; }
+
+        /// <summary>Reads the next record, or returns null at the end of the file.</summary>
+        /// <param name="header">The column names for messages, or null while reading the header.</param>
+        /// <returns>The record's cells, trimmed and unquoted.</returns>
+        /// <exception cref="CliException">A quoted cell is never closed, or has text after its closing quote.</exception>
+        public string[]? Next(IReadOnlyList<string>? header)
+        {
+            _badField = null;
+            if (!_parser.Read())
+            {
+                return null;
+            }
+
+            Line = LineAt((int)_parser.CharCount - _parser.RawRecord.Length);
+            string? whileReading = _badField;
+            var record = new string[_parser.Count];
+            for (int i = 0; i < record.Length; i++)
+            {
+                // CsvHelper reports bad data when a field is taken, or (at the end of the file) while reading.
+                _badField = null;
+                record[i] = _parser[i];
+                string? bad = _badField ?? (i == record.Length - 1 ? whileReading : null);
+                if (bad is not null && bad.TrimStart().StartsWith('"'))
+                {
+                    string column = header is not null && i < header.Count ? $"column {MessageText.Quote(header[i])}" : $"column {i + 1}";
+                    throw new CliException(IsClosed(bad.TrimStart())
+                        ? $"{_name} line {Line}, {column}: text follows the closing quote in {MessageText.Quote(bad.Trim())}; put the whole cell in quotes and double any quote inside it."
+                        : $"{_name} line {Line}, {column}: a quoted cell is not closed (its opening quote runs to the end of the file).");
+                }
+            }
+
+            return record;
+        }
+
+        /// <summary>Disposes the parser.</summary>
+        public void Dispose() => _parser.Dispose();
+
+        /// <summary>True when a field that starts with a quote has its closing quote ("" inside is a literal quote).</summary>
+        private static bool IsClosed(string field)
+        {
+            for (int i = 1; i < field.Length; i++)
+            {
+                if (field[i] == '"')
+                {
+                    if (i + 1 < field.Length && field[i + 1] == '"')
+                    {
+                        i++;
+                        continue;
+                    }
+
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The line of a character offset; offsets must not decrease between calls.</summary>
+        private int LineAt(int offset)
+        {
+            for (; _scanned < Math.Min(offset, _text.Length); _scanned++)
+            {
+                char c = _text[_scanned];
+                if (c == '\n' || (c == '\r' && (_scanned + 1 == _text.Length || _text[_scanned + 1] != '\n')))
+                {
+                    _scannedLine++;
+                }
+            }
+
+            return _scannedLine;
+        }
+    }
 }

@@ -27,5 +27,5 @@ public sealed record CsvTable(string FileName, IReadOnlyList<string> Header, IRe
     /// <param name="row">0-based data row.</param>
     /// <param name="column">0-based column.</param>
     /// <returns>The location text.</returns>
-    public string Where(int row, int column) => $"{FileName} line {LineNumbers[row]}, column '{Header[column]}'";
+    public string Where(int row, int column) => $"{FileName} line {LineNumbers[row]}, column {MessageText.Quote(Header[column])}";
 }
