@@ -1,5 +1,6 @@
 using System.Globalization;
 using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Internal;
 
 namespace MultiHeadClassifier.Data;
 
@@ -188,6 +189,10 @@ public sealed class MultiHeadDataset
             HeadCount);
     }
 
+    /// <summary>The error for a NaN or infinite feature value at a 0-based row and column.</summary>
+    internal static ArgumentException NonFiniteFeature(float value, int row, int column) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"Feature value at row {row}, column {column} is {value}; features must be finite numbers."));
+
     private static (int[] Labels, int Heads) FlattenLabels(int[,]? labels, int rows)
     {
         if (labels is null)
@@ -218,12 +223,10 @@ public sealed class MultiHeadDataset
             throw new ArgumentException("The data has no feature columns.");
         }
 
-        for (int i = 0; i < _features.Length; i++)
+        int bad = FiniteValues.IndexOfNonFinite(_features);
+        if (bad >= 0)
         {
-            if (!float.IsFinite(_features[i]))
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Feature value at row {i / FeatureCount}, column {i % FeatureCount} is {_features[i]}; features must be finite numbers."));
-            }
+            throw NonFiniteFeature(_features[bad], bad / FeatureCount, bad % FeatureCount);
         }
 
         for (int i = 0; i < _labels.Length; i++)

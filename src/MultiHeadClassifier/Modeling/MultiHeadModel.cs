@@ -1,6 +1,9 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Inference;
+using MultiHeadClassifier.Internal;
 using MultiHeadClassifier.Native;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,7 +22,9 @@ namespace MultiHeadClassifier.Modeling;
 public sealed class MultiHeadModel : IDisposable
 {
     private readonly object _modeLock = new();
+    private readonly object _standardizerLock = new();
     private FeatureStandardizer? _standardizer;
+    private (Tensor Mean, Tensor Scale)? _standardizerTensors;
     private IReadOnlyDictionary<string, float[]>? _classWeights;
 
     private MultiHeadModel(
@@ -136,7 +141,12 @@ public sealed class MultiHeadModel : IDisposable
     /// <param name="batchSize">Rows per forward pass. Default 4096.</param>
     /// <returns>Logits per head; no re-weighting or calibration applied.</returns>
     /// <exception cref="ArgumentException">The data has the wrong width or non-finite values.</exception>
-    public MultiHeadPrediction Predict(float[,] features, int batchSize = 4096) => Predict(new MultiHeadDataset(features), batchSize);
+    public MultiHeadPrediction Predict(float[,] features, int batchSize = 4096)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        CheckWidth(features.GetLength(1), nameof(features));
+        return PredictRows(features.GetLength(0), batchSize, (start, count) => RowsOf(features, start, count));
+    }
 
     /// <summary>Predicts the raw logits of every head from jagged rows.</summary>
     /// <param name="features">One array of <see cref="InputWidth"/> finite values per row.</param>
@@ -153,44 +163,8 @@ public sealed class MultiHeadModel : IDisposable
     public MultiHeadPrediction Predict(MultiHeadDataset data, int batchSize = 4096)
     {
         ArgumentNullException.ThrowIfNull(data);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (data.FeatureCount != InputWidth)
-        {
-            throw new ArgumentException($"The data has {data.FeatureCount} feature columns, but the model expects {InputWidth}.", nameof(data));
-        }
-
-        EnsureEvalMode();
-        var outputs = Heads.Select(h => new float[data.RowCount, h.ClassCount]).ToArray();
-        int totalClasses = Heads.Sum(h => h.ClassCount);
-        var buffer = new float[Math.Min(batchSize, data.RowCount) * totalClasses];
-        using var inference = inference_mode();
-        for (int start = 0; start < data.RowCount; start += batchSize)
-        {
-            int count = Math.Min(batchSize, data.RowCount - start);
-            using (var scope = NewDisposeScope())
-            {
-                var x = tensor(data.Features.Slice(start * InputWidth, count * InputWidth).ToArray(), [count, InputWidth], device: DeviceType);
-                var logits = Network.forward(Prepare(x)).cpu();
-                logits.data<float>().CopyTo(buffer.AsSpan(0, count * totalClasses));
-            }
-
-            for (int r = 0; r < count; r++)
-            {
-                int offset = r * totalClasses;
-                for (int h = 0; h < Heads.Count; h++)
-                {
-                    int k = Heads[h].ClassCount;
-                    for (int c = 0; c < k; c++)
-                    {
-                        outputs[h][start + r, c] = buffer[offset + c];
-                    }
-
-                    offset += k;
-                }
-            }
-        }
-
-        return new MultiHeadPrediction(Heads.Select((h, i) => (h.Name, outputs[i])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal));
+        CheckWidth(data.FeatureCount, nameof(data));
+        return PredictRows(data.RowCount, batchSize, (start, count) => data.Features.Slice(start * InputWidth, count * InputWidth));
     }
 
     /// <summary>
@@ -233,15 +207,120 @@ public sealed class MultiHeadModel : IDisposable
         Persistence.ModelSerializer.Load(path, customBackbone);
 
     /// <inheritdoc />
-    public void Dispose() => Network.Dispose();
+    public void Dispose()
+    {
+        Network.Dispose();
+        _standardizerTensors?.Mean.Dispose();
+        _standardizerTensors?.Scale.Dispose();
+    }
 
     /// <summary>Applies the stored standardisation (if any) to raw features on the model's device.</summary>
-    internal Tensor Prepare(Tensor features) => _standardizer is null ? features.alias() : _standardizer.Apply(features);
+    internal Tensor Prepare(Tensor features)
+    {
+        if (StandardizerTensors() is not { } standardizer)
+        {
+            return features.alias();
+        }
+
+        return (features - standardizer.Mean) / standardizer.Scale;
+    }
+
+    private (Tensor Mean, Tensor Scale)? StandardizerTensors()
+    {
+        if (_standardizer is null)
+        {
+            return null;
+        }
+
+        lock (_standardizerLock)
+        {
+            if (_standardizerTensors is null)
+            {
+                using var noGrad = no_grad();
+                var mean = tensor(_standardizer.Means.Select(m => (float)m).ToArray(), device: DeviceType).DetachFromDisposeScope();
+                var scale = tensor(_standardizer.Scales.Select(v => (float)v).ToArray(), device: DeviceType).DetachFromDisposeScope();
+                _standardizerTensors = (mean, scale);
+            }
+
+            return _standardizerTensors;
+        }
+    }
+
+    private void CheckWidth(int width, string parameter)
+    {
+        if (width != InputWidth)
+        {
+            throw new ArgumentException($"The data has {width} feature columns, but the model expects {InputWidth}.", parameter);
+        }
+    }
+
+    private static ReadOnlySpan<float> RowsOf(float[,] features, int start, int count)
+    {
+        int width = features.GetLength(1);
+        var all = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<byte, float>(ref MemoryMarshal.GetArrayDataReference(features)), features.Length);
+        return all.Slice(start * width, count * width);
+    }
+
+    private static Span<float> ValuesOf(float[,] array) =>
+        MemoryMarshal.CreateSpan(ref Unsafe.As<byte, float>(ref MemoryMarshal.GetArrayDataReference(array)), array.Length);
+
+    /// <summary>
+    /// The batched prediction loop: per batch, check the rows are finite, copy them once into a fresh tensor,
+    /// standardise it in place, run the network and copy each head's logits straight into its result array.
+    /// </summary>
+    private MultiHeadPrediction PredictRows(int rows, int batchSize, RowSource source)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        EnsureEvalMode();
+        var outputs = Heads.Select(h => new float[rows, h.ClassCount]).ToArray();
+        var standardizer = StandardizerTensors();
+        using var inference = inference_mode();
+        for (int start = 0; start < rows; start += batchSize)
+        {
+            int count = Math.Min(batchSize, rows - start);
+            var values = source(start, count);
+            int bad = FiniteValues.IndexOfNonFinite(values);
+            if (bad >= 0)
+            {
+                throw MultiHeadDataset.NonFiniteFeature(values[bad], start + bad / InputWidth, bad % InputWidth);
+            }
+
+            using var scope = NewDisposeScope();
+            var x = empty([count, InputWidth], float32, CPU);
+            x.data<float>().CopyFrom(values, 0, 0);
+            if (DeviceType.type != TorchSharp.DeviceType.CPU)
+            {
+                x = x.to(DeviceType);
+            }
+
+            if (standardizer is { } s)
+            {
+                x.sub_(s.Mean).div_(s.Scale);
+            }
+
+            var logits = Network.forward(x).cpu();
+            long offset = 0;
+            for (int h = 0; h < Heads.Count; h++)
+            {
+                int k = Heads[h].ClassCount;
+                logits.narrow(1, offset, k).contiguous().data<float>().CopyTo(ValuesOf(outputs[h]).Slice(start * k, count * k), 0, 0);
+                offset += k;
+            }
+        }
+
+        return new MultiHeadPrediction(Heads.Select((h, i) => (h.Name, outputs[i])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal));
+    }
 
     internal void SetTrainingState(IReadOnlyDictionary<string, float[]>? classWeights, FeatureStandardizer? standardizer)
     {
         _classWeights = classWeights;
         _standardizer = standardizer;
+        lock (_standardizerLock)
+        {
+            _standardizerTensors?.Mean.Dispose();
+            _standardizerTensors?.Scale.Dispose();
+            _standardizerTensors = null;
+        }
     }
 
     private void EnsureEvalMode()
@@ -266,4 +345,6 @@ public sealed class MultiHeadModel : IDisposable
             throw new ArgumentException("Device must be a device name such as \"cpu\" or \"cuda:0\".", nameof(options));
         }
     }
+
+    private delegate ReadOnlySpan<float> RowSource(int start, int count);
 }

@@ -41,6 +41,57 @@ public class MultiHeadModelTests
     }
 
     [Fact]
+    public void When_predicting_in_several_batches_every_entry_point_should_give_the_one_pass_tensor_logits()
+    {
+        // Arrange: 1000 rows in batches of 300 (the last one partial), with standardisation fitted by a short fit.
+        var data = TestData.Ratings(1000, seed: 21);
+        using var model = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 2 });
+        new MultiHeadClassifier.Training.MultiHeadTrainer(new() { Epochs = 1, Seed = 1 }).Fit(model, data);
+        float[][] jagged = TestData.Rows(data);
+        var rectangular = new float[1000, 8];
+        for (int r = 0; r < 1000; r++)
+        {
+            for (int c = 0; c < 8; c++)
+            {
+                rectangular[r, c] = jagged[r][c];
+            }
+        }
+
+        using var x = tensor(data.Features.ToArray(), [1000, 8]);
+
+        // Act
+        var expected = model.PredictTensors(x);
+        var fromArray = model.Predict(rectangular, batchSize: 300);
+        var fromJagged = model.Predict(jagged, batchSize: 300);
+        var fromDataset = model.Predict(data, batchSize: 300);
+
+        // Assert
+        model.Standardizer.Should().NotBeNull();
+        foreach (var (name, logits) in expected)
+        {
+            float[] values = logits.contiguous().data<float>().ToArray();
+            foreach (var prediction in new[] { fromArray, fromJagged, fromDataset })
+            {
+                prediction[name].Cast<float>().Should().Equal(values, (a, b) => Math.Abs(a - b) <= 1e-5f, $"head {name}");
+            }
+
+            logits.Dispose();
+        }
+    }
+
+    [Fact]
+    public void When_a_later_batch_holds_a_NaN_predict_should_name_its_row_and_column()
+    {
+        using var model = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 2 });
+        var features = new float[700, 8];
+        features[650, 3] = float.NaN;
+
+        var act = () => model.Predict(features, batchSize: 300);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*row 650, column 3 is NaN*");
+    }
+
+    [Fact]
     public void When_head_slices_are_taken_they_should_partition_the_fused_layer_in_head_order()
     {
         using var model = MultiHeadModel.Create(8, [new HeadDefinition("a", 2), new HeadDefinition("b", 5), new HeadDefinition("c", 3)], new MultiHeadModelOptions { Seed = 4 });
