@@ -1,3 +1,4 @@
+using System.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,7 +30,12 @@ public sealed class FeatureStandardizer
 
         Means = [.. means];
         Scales = [.. scales.Select(s => s == 0 ? 1.0 : s)];
+        _floatMeans = [.. Means.Select(m => (float)m)];
+        _floatScales = [.. Scales.Select(v => (float)v)];
     }
+
+    private readonly float[] _floatMeans;
+    private readonly float[] _floatScales;
 
     /// <summary>Per-feature means.</summary>
     public IReadOnlyList<double> Means { get; }
@@ -77,6 +83,34 @@ public sealed class FeatureStandardizer
         }
 
         return new FeatureStandardizer(mean, m2.Select(s => Math.Sqrt(s / n)).ToArray());
+    }
+
+    /// <summary>
+    /// Standardises row-major [rows, features] values into <paramref name="destination"/> in float32, giving the
+    /// same bits as <see cref="Apply"/> (a float subtraction, then a float division, per value).
+    /// </summary>
+    internal void Transform(ReadOnlySpan<float> source, Span<float> destination)
+    {
+        int width = _floatMeans.Length;
+        for (int start = 0; start < source.Length; start += width)
+        {
+            var row = source.Slice(start, width);
+            var output = destination.Slice(start, width);
+            int c = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; c <= width - Vector<float>.Count; c += Vector<float>.Count)
+                {
+                    var centred = new Vector<float>(row[c..]) - new Vector<float>(_floatMeans, c);
+                    (centred / new Vector<float>(_floatScales, c)).CopyTo(output[c..]);
+                }
+            }
+
+            for (; c < width; c++)
+            {
+                output[c] = (row[c] - _floatMeans[c]) / _floatScales[c];
+            }
+        }
     }
 
     /// <summary>Applies the standardisation to a [rows, features] tensor, returning a new tensor.</summary>

@@ -30,7 +30,7 @@ internal sealed class MlpBackbone : nn.Module<Tensor, Tensor>
                 Activation.GELU => nn.GELU(),
                 Activation.Tanh => nn.Tanh(),
                 Activation.SiLU => nn.SiLU(),
-                _ => nn.ReLU(),
+                _ => nn.ReLU(inplace: true),
             });
             if (options.Dropout > 0)
             {
