@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MultiHeadClassifier.Training;
+using MultiHeadClassifier.Training.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,8 +17,8 @@ internal static class StepBreakdown
     {
         var model = run.Model;
         using var loss = new MultiHeadLoss(model.Heads, model.ClassWeights!);
-        var parameters = model.Network.parameters().ToArray();
-        using var optimizer = optim.Adam(parameters, lr: 1e-3);
+        using var parameters = new FlatParameters(model.Network.parameters());
+        using var optimizer = FlatOptimizer.Create(OptimizerKind.Adam, parameters, 1e-3, 0, 0);
         int rows = Math.Min(workload.Rows, workload.BatchSize * steps);
         var (x, y) = TensorData.ToTensors(run.Data.Slice(0, rows), 0, rows, CPU);
         using var features = x;
@@ -35,11 +36,7 @@ internal static class StepBreakdown
                 var xb = features.narrow(0, b * workload.BatchSize, workload.BatchSize);
                 var yb = labels.narrow(0, b * workload.BatchSize, workload.BatchSize);
                 long t = Stopwatch.GetTimestamp();
-                foreach (var parameter in parameters)
-                {
-                    parameter.grad = null;
-                }
-
+                parameters.ZeroGradients();
                 t = Lap(totals, 6, t);
                 var logits = model.Network.forward(xb);
                 t = Lap(totals, 0, t);
@@ -51,10 +48,9 @@ internal static class StepBreakdown
                 t = Lap(totals, 2, t);
                 total.backward();
                 t = Lap(totals, 3, t);
-                var norms = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!.norm()).ToArray();
-                _ = stack(norms).norm().item<float>();
+                _ = parameters.GradientNorm();
                 t = Lap(totals, 4, t);
-                optimizer.step();
+                optimizer.Step();
                 Lap(totals, 5, t);
             }
         }

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Training;
 using TorchSharp;
-using TorchSharp.Modules;
+using MultiHeadClassifier.Training.Optimization;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Persistence;
@@ -26,7 +26,7 @@ internal static class CheckpointSerializer
     };
 
     /// <summary>Writes a checkpoint atomically.</summary>
-    public static void Save(string path, MultiHeadModel model, OptimizerKind kind, optim.Optimizer optimizer, Generator shuffle, Generator dropout, TrainingRunState state)
+    public static void Save(string path, MultiHeadModel model, OptimizerKind kind, FlatOptimizer optimizer, Generator shuffle, Generator dropout, TrainingRunState state)
     {
         var metadata = new CheckpointMetadata
         {
@@ -50,7 +50,7 @@ internal static class CheckpointSerializer
         {
             using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
             {
-                ((OptimizerHelper)optimizer).save_state_dict(writer);
+                optimizer.Save(writer);
             }
 
             optimizerBytes = buffer.ToArray();
@@ -128,12 +128,12 @@ internal static class CheckpointSerializer
     }
 
     /// <summary>Restores an optimizer's state from a checkpoint.</summary>
-    public static void RestoreOptimizer(optim.Optimizer optimizer, byte[] state, string sourceName)
+    public static void RestoreOptimizer(FlatOptimizer optimizer, byte[] state, string sourceName)
     {
         try
         {
             using var reader = new BinaryReader(new MemoryStream(state));
-            ((OptimizerHelper)optimizer).load_state_dict(reader);
+            optimizer.Load(reader);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

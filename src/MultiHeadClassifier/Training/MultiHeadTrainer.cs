@@ -4,6 +4,7 @@ using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Native;
 using MultiHeadClassifier.Persistence;
+using MultiHeadClassifier.Training.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -175,8 +176,8 @@ public sealed class MultiHeadTrainer
         using var loss = new MultiHeadLoss(model.Heads, classWeights, model.DeviceType);
         using var shuffleGenerator = new Generator((ulong)state.Seed, CPU);
         using var dropoutGenerator = new Generator((ulong)state.Seed ^ 0x5DEECE66DUL, model.DeviceType);
-        var parameters = model.Network.parameters().ToArray();
-        using var optimizer = CreateOptimizer(parameters);
+        using var parameters = new FlatParameters(model.Network.parameters());
+        using var optimizer = FlatOptimizer.Create(Options.Optimizer, parameters, Options.LearningRate, Options.WeightDecay, Options.Momentum);
         if (resume is not null)
         {
             CheckpointSerializer.RestoreOptimizer(optimizer, resume.OptimizerState, "the checkpoint");
@@ -198,10 +199,7 @@ public sealed class MultiHeadTrainer
             {
                 var epochStart = stopwatch.Elapsed;
                 double learningRate = Options.LearningRate * (Options.LearningRateSchedule?.Factor(epoch, Options.Epochs) ?? 1.0);
-                foreach (var group in optimizer.ParamGroups)
-                {
-                    group.LearningRate = learningRate;
-                }
+                optimizer.LearningRate = learningRate;
 
                 model.Network.train();
                 var sums = new LossAccumulator(model.Heads.Count);
@@ -285,18 +283,12 @@ public sealed class MultiHeadTrainer
         }
     }
 
-    private void TrainStep(MultiHeadModel model, Parameter[] parameters, MultiHeadLoss loss, optim.Optimizer optimizer, Func<(Tensor X, Tensor Y)> batchFactory, int epoch, int batch, LossAccumulator sums, int? batchesPerEpoch, Stopwatch stopwatch)
+    private void TrainStep(MultiHeadModel model, FlatParameters parameters, MultiHeadLoss loss, FlatOptimizer optimizer, Func<(Tensor X, Tensor Y)> batchFactory, int epoch, int batch, LossAccumulator sums, int? batchesPerEpoch, Stopwatch stopwatch)
     {
         using var scope = NewDisposeScope();
         var step = batchFactory();
 
-        // Gradients are reset to none rather than zeroed (PyTorch's zero_grad(set_to_none=True)): backward then
-        // writes them instead of adding into a zeroed buffer.
-        foreach (var parameter in parameters)
-        {
-            parameter.grad = null;
-        }
-
+        parameters.ZeroGradients();
         var logits = model.Network.forward(step.X);
         var (numerator, denominator) = loss.WeightedSums(logits, step.Y);
         var perHead = numerator / where(denominator > 0, denominator, ones_like(denominator));
@@ -321,19 +313,15 @@ public sealed class MultiHeadTrainer
 
         total.backward();
         double gradientNorm = Options.GradientClipNorm is { } clip
-            ? nn.utils.clip_grad_norm_(parameters.Where(p => p.grad is not null), clip)
-            : GradientNorm(parameters);
+            ? parameters.ClipGradientNorm(clip)
+            : parameters.GradientNorm();
         if (!double.IsFinite(gradientNorm))
         {
-            foreach (var parameter in parameters)
-            {
-                parameter.grad = null;
-            }
-
+            parameters.ZeroGradients();
             throw new NonFiniteLossException(epoch, batch, [], "the gradient norm is not finite");
         }
 
-        optimizer.step();
+        optimizer.Step();
         sums.Add(host.AsSpan(heads, heads), host.AsSpan(2 * heads, heads));
         if (Options.Callbacks.Count == 0 && Options.Progress is null)
         {
@@ -368,13 +356,6 @@ public sealed class MultiHeadTrainer
         }
 
         return true;
-    }
-
-    private static double GradientNorm(Parameter[] parameters)
-    {
-        using var scope = NewDisposeScope();
-        var norms = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!.norm()).ToArray();
-        return norms.Length == 0 ? 0 : stack(norms).norm().item<float>();
     }
 
     private static (double Total, IReadOnlyDictionary<string, double> PerHead) EvaluateLoss(MultiHeadModel model, MultiHeadLoss loss, MultiHeadDataset data, int batchSize)
@@ -417,13 +398,6 @@ public sealed class MultiHeadTrainer
 
         return result;
     }
-
-    private optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => Options.Optimizer switch
-    {
-        OptimizerKind.AdamW => optim.AdamW(parameters, lr: Options.LearningRate, weight_decay: Options.WeightDecay),
-        OptimizerKind.Sgd => optim.SGD(parameters, Options.LearningRate, momentum: Options.Momentum, weight_decay: Options.WeightDecay),
-        _ => optim.Adam(parameters, lr: Options.LearningRate, weight_decay: Options.WeightDecay),
-    };
 
     private static byte[] SerializeWeights(nn.Module network)
     {

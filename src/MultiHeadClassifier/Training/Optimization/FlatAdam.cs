@@ -1,0 +1,79 @@
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Training.Optimization;
+
+/// <summary>
+/// Adam (Kingma and Ba, 2015) with PyTorch's update: m ← m + (1 − β₁)(g − m); v ← β₂v + (1 − β₂)g²;
+/// p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε), with β = (0.9, 0.999) and ε = 1e-8. Weight decay is L2
+/// (g ← g + λp) for Adam and decoupled (p ← p(1 − lr·λ)) for AdamW (Loshchilov and Hutter, 2019).
+/// </summary>
+internal sealed class FlatAdam : FlatOptimizer
+{
+    private const double Beta1 = 0.9;
+    private const double Beta2 = 0.999;
+    private const double Epsilon = 1e-8;
+
+    private readonly bool _decoupled;
+    private readonly Tensor _average;
+    private readonly Tensor _squaredAverage;
+    private long _step;
+
+    public FlatAdam(FlatParameters parameters, double learningRate, double weightDecay, bool decoupledWeightDecay)
+        : base(parameters, learningRate, weightDecay)
+    {
+        _decoupled = decoupledWeightDecay;
+        _average = zeros_like(parameters.Values);
+        _squaredAverage = zeros_like(parameters.Values);
+    }
+
+    private string Name => _decoupled ? "AdamW" : "Adam";
+
+    public override void Step()
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var values = Parameters.Values;
+        var gradient = Parameters.Gradients;
+        _step++;
+        if (WeightDecay != 0)
+        {
+            if (_decoupled)
+            {
+                values.mul_(1 - LearningRate * WeightDecay);
+            }
+            else
+            {
+                gradient = gradient.add(values, alpha: WeightDecay);
+            }
+        }
+
+        _average.lerp_(gradient, 1 - Beta1);
+        _squaredAverage.mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
+        double stepSize = LearningRate / (1 - Math.Pow(Beta1, _step));
+        double correction = Math.Sqrt(1 - Math.Pow(Beta2, _step));
+        var denominator = _squaredAverage.sqrt().div_(correction).add_(Epsilon);
+        values.addcdiv_(_average, denominator, value: -stepSize);
+    }
+
+    public override void Save(BinaryWriter writer)
+    {
+        writer.Write(Name);
+        writer.Write(_step);
+        WriteTensor(writer, _average);
+        WriteTensor(writer, _squaredAverage);
+    }
+
+    public override void Load(BinaryReader reader)
+    {
+        ExpectName(reader, Name);
+        _step = reader.ReadInt64();
+        ReadTensor(reader, _average, "first moment");
+        ReadTensor(reader, _squaredAverage, "second moment");
+    }
+
+    public override void Dispose()
+    {
+        _average.Dispose();
+        _squaredAverage.Dispose();
+    }
+}
