@@ -13,13 +13,17 @@ public static class Cli
     /// <param name="stdout">Normal output.</param>
     /// <param name="stderr">Error output: one line per error, no stack trace.</param>
     /// <param name="interactive">Draw a terminal progress bar. Default: only when <paramref name="stdout"/> is the console's own, non-redirected output.</param>
-    /// <returns>0 on success, 2 for usage errors and bad input, 1 for other failures.</returns>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool? interactive = null)
+    /// <param name="cancellationToken">
+    /// Interrupts <c>train</c> at the end of the current batch (exit code 1); with <c>--checkpoint-every</c> the run
+    /// can then be continued with <c>--resume</c>. The <c>mhc</c> executable fires it on the first Ctrl+C.
+    /// </param>
+    /// <returns>0 on success, 2 for usage errors and bad input, 1 for other failures (an interrupted run included).</returns>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool? interactive = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var context = new CliContext(stdout, stderr, interactive ?? (!Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)));
+        var context = new CliContext(stdout, stderr, interactive ?? (!Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)), cancellationToken);
         var root = new RootCommand("mhc: train, evaluate and run multi-head ordinal classifiers on CSV files.")
         {
             TrainCommand.Create(context),
@@ -51,7 +55,7 @@ public static class Cli
     /// <summary>The exit code of an expected failure, or null for a bug (which keeps its stack trace).</summary>
     private static int? ExitCodeFor(Exception e) => e switch
     {
-        TorchNativeLoadException or NonFiniteLossException or TrainingCanceledException => 1,
+        TorchNativeLoadException or NonFiniteLossException or OperationCanceledException => 1,
         CliException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException => CliException.UsageExitCode,
         IOException or UnauthorizedAccessException => 1,
         _ => null,

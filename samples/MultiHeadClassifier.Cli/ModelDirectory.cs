@@ -6,6 +6,7 @@ namespace MultiHeadClassifier.Cli;
 /// <summary>
 /// A trained model on disk: <c>model.mhc</c> (the library's model file), <c>features.json</c> (feature column
 /// names in model order) and, when training imputed missing features, <c>imputation.json</c> (training means).
+/// A run with checkpoints also leaves <c>checkpoint.mhcckpt</c> and <c>checkpoint.json</c> there (see <see cref="CheckpointFile"/>).
 /// </summary>
 public sealed class ModelDirectory : IDisposable
 {
@@ -17,6 +18,12 @@ public sealed class ModelDirectory : IDisposable
 
     /// <summary>The imputation means file name.</summary>
     public const string ImputationFile = "imputation.json";
+
+    /// <summary>The training checkpoint file name: written by <c>mhc train --checkpoint-every</c>, continued by <c>--resume</c>.</summary>
+    public const string CheckpointFile = "checkpoint.mhcckpt";
+
+    /// <summary>The file name of the checkpointed run's description (data hashes, trainer options), which <c>--resume</c> checks.</summary>
+    public const string CheckpointRunFile = "checkpoint.json";
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 

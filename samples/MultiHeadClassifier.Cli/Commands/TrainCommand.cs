@@ -13,6 +13,13 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// <summary><c>mhc train</c>: trains a model on a CSV file and writes it, its history and a loss plot to a directory.</summary>
 public static class TrainCommand
 {
+    /// <summary>
+    /// The largest class count inferred from the training labels (max label + 1) without <c>--classes</c>. A larger
+    /// label is far more often a typo or a non-label column than a head with that many classes, and the head's
+    /// layer would grow with it (a label of 10⁹ asks for billions of weights); <c>--classes</c> allows more.
+    /// </summary>
+    public const int MaxInferredClassCount = 1000;
+
     /// <summary>Builds the command.</summary>
     /// <param name="context">Output writers.</param>
     /// <returns>The command.</returns>
@@ -33,11 +40,13 @@ public static class TrainCommand
         var seed = new Option<long?>("--seed") { Description = "Seed for initial weights, shuffling and dropout. Default: random." };
         var missing = new Option<string>("--missing-features") { Description = "error|mean: reject, or impute training means for, missing/non-numeric feature cells.", DefaultValueFactory = _ => "error" };
         var early = new Option<int?>("--early-stopping") { Description = "Stop after N epochs without validation-loss improvement (needs --valid)." };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = $"Every N epochs, save the run to <out>/{ModelDirectory.CheckpointFile} for --resume." };
+        var resume = new Option<bool>("--resume") { Description = $"Continue the run saved in <out>/{ModelDirectory.CheckpointFile} (give the original run's options; the seed is the checkpoint's)." };
         missing.AcceptOnlyFromAmong("error", "mean");
 
         var command = new Command("train", "Train a multi-head classifier on a CSV file.")
         {
-            train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, early,
+            train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, early, checkpointEvery, resume,
         };
         command.SetAction(p => Run(context, new TrainSettings(
             p.GetValue(train)!,
@@ -53,7 +62,9 @@ public static class TrainCommand
             OptionParsers.Weighting(p.GetValue(weights)!),
             p.GetValue(seed),
             p.GetValue(missing) == "mean",
-            p.GetValue(early))));
+            p.GetValue(early),
+            p.GetValue(checkpointEvery),
+            p.GetValue(resume))));
         return command;
     }
 
@@ -62,6 +73,18 @@ public static class TrainCommand
         if (s.EarlyStopping is not null && s.Valid is null)
         {
             throw new CliException("--early-stopping needs --valid data to measure validation loss.");
+        }
+
+        if (s.CheckpointEvery is < 1)
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--checkpoint-every: {s.CheckpointEvery} is not a number of epochs (give 1 or more)."));
+        }
+
+        string checkpointPath = Path.Combine(s.Out, ModelDirectory.CheckpointFile);
+        string runPath = Path.Combine(s.Out, ModelDirectory.CheckpointRunFile);
+        if (s.Resume && !File.Exists(checkpointPath))
+        {
+            throw new CliException($"--resume: there is no checkpoint {checkpointPath} to resume (a run writes one with --checkpoint-every N).");
         }
 
         var trainTable = CsvDataReader.Read(s.Train);
@@ -83,27 +106,44 @@ public static class TrainCommand
 
         var trainData = new MultiHeadDataset(CsvDataReader.Features(trainTable, features, means), trainLabels);
         MultiHeadDataset? validData = null;
+        string? validName = null;
         if (s.Valid is not null)
         {
             var validTable = CsvDataReader.Read(s.Valid);
+            validName = validTable.FileName;
             validData = new MultiHeadDataset(CsvDataReader.Features(validTable, features, means), CsvDataReader.Labels(validTable, s.Heads, classCounts));
         }
 
         CheckEveryClassSeen(trainTable, s.Heads, classCounts, trainData, s.Weighting);
         var heads = s.Heads.Select((h, i) => new HeadDefinition(h, classCounts[i], weighting: s.Weighting)).ToArray();
-        using var model = MultiHeadModel.Create(features.Length, heads, new MultiHeadModelOptions
+        var run = CheckpointRun.Describe(s.Train, s.Valid, ResumeOptions(s));
+        TrainingCheckpoint? checkpoint = null;
+        if (s.Resume)
+        {
+            // Features and imputation means come from the training file, which RequireSameRun checks is the one the
+            // checkpointed run read, so recomputing them gives that run's features.json and imputation.json.
+            CheckpointRun.Load(runPath).RequireSameRun(run, trainTable.FileName, validName);
+            checkpoint = TrainingCheckpoint.Load(checkpointPath);
+        }
+
+        using var model = checkpoint?.Model ?? MultiHeadModel.Create(features.Length, heads, new MultiHeadModelOptions
         {
             Backbone = new MlpBackboneOptions { HiddenSizes = s.Hidden, Dropout = s.Dropout },
             Seed = s.Seed,
         });
+        if (checkpoint is not null)
+        {
+            RequireCheckpointModelMatches(checkpoint, s, heads, features.Length, trainTable.FileName);
+        }
 
         var options = new MultiHeadTrainerOptions
         {
             Epochs = s.Epochs,
             BatchSize = s.BatchSize,
             LearningRate = s.LearningRate,
-            Seed = s.Seed,
+            Seed = checkpoint?.Seed ?? s.Seed,
             EarlyStoppingPatience = s.EarlyStopping,
+            Checkpoint = s.CheckpointEvery is { } every ? new CheckpointOptions(checkpointPath) { EveryEpochs = every } : null,
         };
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -111,8 +151,32 @@ public static class TrainCommand
             throw new CliException("Invalid training options: " + string.Join(" ", errors));
         }
 
+        if (s.CheckpointEvery is not null && checkpoint is null)
+        {
+            // A fresh run replaces any earlier run's checkpoint, so that --resume never pairs one run's checkpoint
+            // with another's description.
+            Directory.CreateDirectory(s.Out);
+            File.Delete(checkpointPath);
+            run.Save(runPath);
+        }
+
         context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Training on {trainData.RowCount} rows, {features.Length} features, heads {string.Join(", ", heads.Select(h => $"{h.Name} (K={h.ClassCount})"))}."));
-        var history = context.Interactive ? FitWithProgressBar(model, options, trainData, validData) : new MultiHeadTrainer(options with { Callbacks = [new PlainLogCallback(context.Stdout)] }).Fit(model, trainData, validData);
+        if (checkpoint is not null)
+        {
+            context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Resuming from {checkpointPath} at epoch {checkpoint.Epoch} of {s.Epochs} (seed {checkpoint.Seed})."));
+        }
+
+        TrainingHistory history;
+        try
+        {
+            history = context.Interactive
+                ? TrainWithProgressBar(options, t => Train(t, model, checkpoint, trainData, validData, context.CancellationToken))
+                : Train(new MultiHeadTrainer(options with { Callbacks = [new PlainLogCallback(context.Stdout)] }), model, checkpoint, trainData, validData, context.CancellationToken);
+        }
+        catch (TrainingCanceledException e)
+        {
+            throw new OperationCanceledException(Interrupted(e.CompletedEpochs.Count, s.CheckpointEvery, checkpoint?.Epoch, checkpointPath), e, e.CancellationToken);
+        }
 
         Directory.CreateDirectory(s.Out);
         ModelDirectory.Save(s.Out, model, features, means);
@@ -123,17 +187,78 @@ public static class TrainCommand
         return 0;
     }
 
-    private static TrainingHistory FitWithProgressBar(MultiHeadModel model, MultiHeadTrainerOptions options, MultiHeadDataset train, MultiHeadDataset? valid) =>
+    private static TrainingHistory Train(MultiHeadTrainer trainer, MultiHeadModel model, TrainingCheckpoint? checkpoint, MultiHeadDataset train, MultiHeadDataset? valid, CancellationToken cancellationToken) =>
+        checkpoint is null
+            ? trainer.Fit(model, train, valid, cancellationToken)
+            : trainer.Resume(checkpoint, train, valid, cancellationToken);
+
+    private static TrainingHistory TrainWithProgressBar(MultiHeadTrainerOptions options, Func<MultiHeadTrainer, TrainingHistory> train) =>
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("training");
-                var history = new MultiHeadTrainer(options with { Callbacks = [new SpectreProgressCallback(task)] }).Fit(model, train, valid);
+                var history = train(new MultiHeadTrainer(options with { Callbacks = [new SpectreProgressCallback(task)] }));
                 task.Value = task.MaxValue;
                 return history;
             });
+
+    /// <summary>The options a resumed run must share with the original that the checkpoint does not record.</summary>
+    private static Dictionary<string, string> ResumeOptions(TrainSettings s) => new(StringComparer.Ordinal)
+    {
+        ["--batch-size"] = s.BatchSize.ToString(CultureInfo.InvariantCulture),
+        ["--lr"] = s.LearningRate.ToString("R", CultureInfo.InvariantCulture),
+        ["--early-stopping"] = s.EarlyStopping?.ToString(CultureInfo.InvariantCulture) ?? "(none)",
+        ["--missing-features"] = s.ImputeMeans ? "mean" : "error",
+    };
+
+    private static void RequireCheckpointModelMatches(TrainingCheckpoint checkpoint, TrainSettings s, HeadDefinition[] heads, int featureCount, string trainName)
+    {
+        var model = checkpoint.Model;
+        static string Describe(IEnumerable<HeadDefinition> hs) => string.Join(", ", hs.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Name} (K={h.ClassCount})")));
+        if (model.InputWidth != featureCount)
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--resume: {trainName} has {featureCount} feature columns, but the checkpoint's model takes {model.InputWidth}."));
+        }
+
+        if (!model.Heads.Select(h => (h.Name, h.ClassCount)).SequenceEqual(heads.Select(h => (h.Name, h.ClassCount))))
+        {
+            throw new CliException($"--resume: --heads and --classes give {Describe(heads)}, but the checkpoint's model has {Describe(model.Heads)}; give the original run's options.");
+        }
+
+        if (model.Heads.FirstOrDefault(h => h.Weighting != s.Weighting) is { } head)
+        {
+            throw new CliException($"--resume: --class-weights {s.Weighting.Name} differs from the checkpoint's model, whose head '{head.Name}' uses {head.Weighting.Name} (or other parameters); give the original run's options.");
+        }
+
+        var backbone = model.BuiltInBackbone;
+        if (backbone is null || !backbone.HiddenSizes.SequenceEqual(s.Hidden))
+        {
+            throw new CliException($"--resume: --hidden {string.Join(",", s.Hidden)} differs from the checkpoint's model ({(backbone is null ? "a custom backbone" : string.Join(",", backbone.HiddenSizes))}); give the original run's options.");
+        }
+
+        if (backbone.Dropout != s.Dropout)
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--resume: --dropout {s.Dropout:R} differs from the checkpoint's model ({backbone.Dropout:R}); give the original run's options."));
+        }
+
+        if (s.Seed is { } seed && seed != checkpoint.Seed)
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--resume: --seed {seed} differs from the checkpointed run's seed {checkpoint.Seed}; leave --seed out to use the checkpoint's."));
+        }
+    }
+
+    private static string Interrupted(int completed, int? every, int? resumedFrom, string checkpointPath)
+    {
+        int saved = Math.Max(every is { } n ? completed / n * n : 0, resumedFrom ?? 0);
+        string done = string.Create(CultureInfo.InvariantCulture, $"training was interrupted after {completed} complete epoch(s)");
+        return saved > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{done}; {checkpointPath} holds epoch {saved}: run the same command with --resume to continue from there.")
+            : every is null
+                ? $"{done}; nothing was written (--checkpoint-every N saves the run for --resume)."
+                : string.Create(CultureInfo.InvariantCulture, $"{done}, before the first checkpoint (after epoch {every}); there is nothing to resume.");
+    }
 
     private static void CheckEveryClassSeen(CsvTable table, IReadOnlyList<string> heads, int[] classCounts, MultiHeadDataset data, ClassWeighting weighting)
     {
@@ -170,10 +295,10 @@ public static class TrainCommand
                 max = Math.Max(max, labels[r, h]);
             }
 
-            if (max == int.MaxValue)
+            if (max >= MaxInferredClassCount)
             {
                 int row = Enumerable.Range(0, labels.GetLength(0)).First(r => labels[r, h] == max);
-                throw new CliException($"{table.Where(row, table.IndexOf(heads[h]))}, head '{heads[h]}': label {max} is too large to infer the class count from (give --classes).");
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{table.Where(row, table.IndexOf(heads[h]))}, head '{heads[h]}': label {max} would mean {max + 1L} classes, more than the {MaxInferredClassCount} inferred without --classes; if the head really has that many classes, give --classes."));
             }
 
             if (max < 1)
@@ -201,5 +326,7 @@ public static class TrainCommand
         ClassWeighting Weighting,
         long? Seed,
         bool ImputeMeans,
-        int? EarlyStopping);
+        int? EarlyStopping,
+        int? CheckpointEvery,
+        bool Resume);
 }

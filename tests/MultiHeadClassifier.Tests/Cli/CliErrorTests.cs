@@ -47,6 +47,40 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public void When_an_inferred_class_count_would_exceed_the_cap_it_should_fail_naming_line_column_and_head_and_suggest_classes()
+    {
+        // Arrange: line 6 of the file, column 10 is 'acting'; a head of 10^9 classes would need billions of weights.
+        string bad = _workspace.WithCell(_workspace.TrainCsv, "hugelabel.csv", 6, 10, "1000000000");
+
+        // Act
+        var result = _workspace.Run("train", "--train", bad, "--heads", "plot,dialog,acting,makeup", "--class-weights", "none", "--out", _workspace.PathOf("m"), "--epochs", "1", "--hidden", "8");
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Trim().Should().Be("error: hugelabel.csv line 6, column 'acting', head 'acting': label 1000000000 would mean 1000000001 classes, more than the 1000 inferred without --classes; if the head really has that many classes, give --classes.");
+    }
+
+    [Theory]
+    [InlineData("999", 0)]
+    [InlineData("1000", 2)]
+    public void When_the_largest_label_is_at_the_class_count_cap_it_should_infer_up_to_1000_classes(string label, int exitCode)
+    {
+        // Arrange
+        MultiHeadClassifier.Cli.Commands.TrainCommand.MaxInferredClassCount.Should().Be(1000);
+        string file = _workspace.WithCell(_workspace.TrainCsv, $"label{label}.csv", 6, 10, label);
+
+        // Act
+        var result = _workspace.Run("train", "--train", file, "--heads", "plot,dialog,acting,makeup", "--class-weights", "none", "--out", _workspace.PathOf("m" + label), "--epochs", "1", "--hidden", "8");
+
+        // Assert
+        result.ExitCode.Should().Be(exitCode, result.Stderr);
+        if (exitCode == 0)
+        {
+            result.Stdout.Should().Contain("acting (K=1000)");
+        }
+    }
+
+    [Fact]
     public void When_a_feature_is_not_a_number_it_should_fail_naming_line_and_column()
     {
         // Arrange

@@ -79,8 +79,14 @@ public sealed class CliWorkspace : IDisposable
     public CliResult Run(params string[] args)
     {
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
+        return Run(stdout, CancellationToken.None, args);
+    }
+
+    /// <summary>Runs <c>mhc</c> with a given stdout writer and interrupt token (what Ctrl+C fires in the executable).</summary>
+    public CliResult Run(StringWriter stdout, CancellationToken interrupt, params string[] args)
+    {
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        int code = MhcCli.Run(args, stdout, stderr, interactive: false);
+        int code = MhcCli.Run(args, stdout, stderr, interactive: false, cancellationToken: interrupt);
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 
