@@ -23,6 +23,7 @@ internal static class StepBreakdown
         var (x, y) = TensorData.ToTensors(run.Data.Slice(0, rows), 0, rows, CPU);
         using var features = x;
         using var labels = y;
+        using var targets = loss.PrepareTargets(labels);
         string[] names = ["forward", "loss", "host copies", "backward", "gradient norm", "optimizer step", "reset gradients"];
         var totals = new double[names.Length];
         model.Network.train();
@@ -34,13 +35,13 @@ internal static class StepBreakdown
             {
                 using var scope = NewDisposeScope();
                 var xb = features.narrow(0, b * workload.BatchSize, workload.BatchSize);
-                var yb = labels.narrow(0, b * workload.BatchSize, workload.BatchSize);
+                var tb = targets.Narrow(b * workload.BatchSize, workload.BatchSize);
                 long t = Stopwatch.GetTimestamp();
                 parameters.ZeroGradients();
                 t = Lap(totals, 6, t);
                 var logits = model.Network.forward(xb);
                 t = Lap(totals, 0, t);
-                var (numerator, denominator) = loss.WeightedSums(logits, yb);
+                var (numerator, denominator) = loss.WeightedSums(logits, tb);
                 var perHead = numerator / where(denominator > 0, denominator, ones_like(denominator));
                 var total = (perHead * loss.LossMultipliers).sum();
                 t = Lap(totals, 1, t);

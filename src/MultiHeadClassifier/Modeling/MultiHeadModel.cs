@@ -22,6 +22,8 @@ namespace MultiHeadClassifier.Modeling;
 public sealed class MultiHeadModel : IDisposable
 {
     private readonly object _modeLock = new();
+    private const long TensorChunkRows = 1024;
+
     private readonly object _standardizerLock = new();
     private FeatureStandardizer? _standardizer;
     private (Tensor Mean, Tensor Scale)? _standardizerTensors;
@@ -185,7 +187,15 @@ public sealed class MultiHeadModel : IDisposable
         EnsureEvalMode();
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
-        var logits = Network.forward(Prepare(features.to(float32).to(DeviceType)));
+        var prepared = Prepare(features.to(float32).to(DeviceType));
+        long rows = prepared.shape[0];
+
+        // Large inputs run in cache-sized chunks; only the small logits are concatenated.
+        var logits = rows <= TensorChunkRows
+            ? Network.forward(prepared)
+            : cat(Enumerable.Range(0, (int)((rows + TensorChunkRows - 1) / TensorChunkRows))
+                .Select(i => Network.forward(prepared.narrow(0, i * TensorChunkRows, Math.Min(TensorChunkRows, rows - (i * TensorChunkRows)))))
+                .ToArray(), 0);
         var result = Network.SplitHeads(logits);
         foreach (var t in result.Values)
         {

@@ -12,7 +12,7 @@ internal interface ITrainingData
 
     FeatureStandardizer FitStandardizer();
 
-    IPreparedData Prepare(MultiHeadModel model);
+    IPreparedData Prepare(MultiHeadModel model, MultiHeadLoss loss);
 }
 
 /// <summary>Data placed for one run. Each batch is a factory called inside the step's dispose scope.</summary>
@@ -20,5 +20,8 @@ internal interface IPreparedData : IDisposable
 {
     int? BatchesPerEpoch(int batchSize);
 
-    IEnumerable<Func<(Tensor X, Tensor Y)>> Batches(int epoch, int batchSize, Generator? shuffle);
+    IEnumerable<Func<TrainingBatch>> Batches(int epoch, int batchSize, Generator? shuffle);
 }
+
+/// <summary>One step's tensors: standardised features, labels, and the loss targets derived from the labels.</summary>
+internal readonly record struct TrainingBatch(Tensor X, Tensor Labels, LossTargets Targets);

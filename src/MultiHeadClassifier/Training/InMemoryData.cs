@@ -7,7 +7,8 @@ namespace MultiHeadClassifier.Training;
 
 /// <summary>
 /// In-memory training data: the whole (standardised) feature and label tensors live on the device for the run;
-/// each epoch they are permuted once and batches are contiguous slices of the permuted copy.
+/// the loss targets are derived from the labels once; each epoch all are permuted once and batches are
+/// contiguous slices of the permuted copies.
 /// </summary>
 internal sealed class InMemoryData(MultiHeadDataset data) : ITrainingData
 {
@@ -15,28 +16,35 @@ internal sealed class InMemoryData(MultiHeadDataset data) : ITrainingData
 
     public FeatureStandardizer FitStandardizer() => FeatureStandardizer.Fit([data]);
 
-    public IPreparedData Prepare(MultiHeadModel model)
+    public IPreparedData Prepare(MultiHeadModel model, MultiHeadLoss loss)
     {
         using var scope = NewDisposeScope();
         var (x, y) = TensorData.ToTensors(data, 0, data.RowCount, model.DeviceType);
         var features = model.Prepare(x).DetachFromDisposeScope();
-        return new Prepared(features, y.DetachFromDisposeScope(), data.RowCount);
+        var targets = loss.PrepareTargets(y);
+        targets.Columns.DetachFromDisposeScope();
+        targets.Weights.DetachFromDisposeScope();
+        return new Prepared(features, y.DetachFromDisposeScope(), targets, data.RowCount);
     }
 
-    private sealed class Prepared(Tensor features, Tensor labels, int rows) : IPreparedData
+    private sealed class Prepared(Tensor features, Tensor labels, LossTargets targets, int rows) : IPreparedData
     {
         public int? BatchesPerEpoch(int batchSize) => (rows + batchSize - 1) / batchSize;
 
-        public IEnumerable<Func<(Tensor X, Tensor Y)>> Batches(int epoch, int batchSize, Generator? shuffle)
+        public IEnumerable<Func<TrainingBatch>> Batches(int epoch, int batchSize, Generator? shuffle)
         {
             Tensor x = features;
             Tensor y = labels;
+            LossTargets t = targets;
             if (shuffle is not null)
             {
                 using var scope = NewDisposeScope();
                 var permutation = randperm(rows, generator: shuffle).to(features.device);
                 x = features.index_select(0, permutation).DetachFromDisposeScope();
                 y = labels.index_select(0, permutation).DetachFromDisposeScope();
+                t = targets.Select(permutation);
+                t.Columns.DetachFromDisposeScope();
+                t.Weights.DetachFromDisposeScope();
             }
 
             try
@@ -45,7 +53,7 @@ internal sealed class InMemoryData(MultiHeadDataset data) : ITrainingData
                 {
                     int first = start;
                     int count = Math.Min(batchSize, rows - start);
-                    yield return () => (x.narrow(0, first, count), y.narrow(0, first, count));
+                    yield return () => new TrainingBatch(x.narrow(0, first, count), y.narrow(0, first, count), t.Narrow(first, count));
                 }
             }
             finally
@@ -54,6 +62,7 @@ internal sealed class InMemoryData(MultiHeadDataset data) : ITrainingData
                 {
                     x.Dispose();
                     y.Dispose();
+                    t.Dispose();
                 }
             }
         }
@@ -62,6 +71,7 @@ internal sealed class InMemoryData(MultiHeadDataset data) : ITrainingData
         {
             features.Dispose();
             labels.Dispose();
+            targets.Dispose();
         }
     }
 }

@@ -146,6 +146,29 @@ public sealed class MultiHeadLoss : IDisposable
         ArgumentNullException.ThrowIfNull(labels);
         CheckShapes(logits, labels);
         using var scope = NewDisposeScope();
+        var targets = PrepareTargets(labels);
+        var (numerator, denominator) = WeightedSums(logits, targets);
+        return (numerator.MoveToOuterDisposeScope(), denominator.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The label-only part of the loss, computed once per dataset by the trainer: for each row and head, the
+    /// column of the target logit in the [batch, ΣK] layout and its class weight (0 for a missing label).
+    /// </summary>
+    /// <param name="labels">[rows, heads] int64 labels, −1 for missing.</param>
+    /// <returns>[rows, heads] int64 columns and [rows, heads] float32 weights.</returns>
+    internal LossTargets PrepareTargets(Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var columns = labels.clamp_min(0) + _headOffsets;
+        var weights = _columnWeights.take(columns) * labels.ge(0).to(_columnWeights.dtype);
+        return new LossTargets(columns.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
+    }
+
+    /// <summary><see cref="WeightedSums(Tensor, Tensor)"/> from prepared targets.</summary>
+    internal (Tensor Numerator, Tensor Denominator) WeightedSums(Tensor logits, LossTargets targets)
+    {
+        using var scope = NewDisposeScope();
         long batch = logits.shape[0];
         int heads = _classCounts.Length;
         Tensor headMax;
@@ -159,12 +182,11 @@ public sealed class MultiHeadLoss : IDisposable
         }
 
         var membership = logits.dtype == _headMembership.dtype ? _headMembership : _headMembership.to(logits.dtype);
+        var weights = targets.Weights.dtype == logits.dtype ? targets.Weights : targets.Weights.to(logits.dtype);
+
         // Shifting before the gather keeps every term O(1), so large logits lose no precision.
         var shifted = logits - headMax.index_select(1, _columnHeads);
-        var mask = labels.ge(0);
-        var columns = labels.clamp_min(0) + _headOffsets;
-        var nll = shifted.exp().mm(membership).log() - shifted.gather(1, columns);
-        var weights = _columnWeights.take(columns).to(logits.dtype) * mask.to(logits.dtype);
+        var nll = shifted.exp().mm(membership).log() - shifted.gather(1, targets.Columns);
         var numerator = (weights * nll).sum(new long[] { 0 });
         var denominator = weights.sum(new long[] { 0 });
         return (numerator.MoveToOuterDisposeScope(), denominator.MoveToOuterDisposeScope());

@@ -185,7 +185,7 @@ public sealed class MultiHeadTrainer
             CheckpointSerializer.RestoreGenerator(dropoutGenerator, resume.DropoutState);
         }
 
-        using var prepared = data.Prepare(model);
+        using var prepared = data.Prepare(model, loss);
         bool stoppedEarly = false;
         model.Random.Generator = dropoutGenerator;
         try
@@ -283,14 +283,14 @@ public sealed class MultiHeadTrainer
         }
     }
 
-    private void TrainStep(MultiHeadModel model, FlatParameters parameters, MultiHeadLoss loss, FlatOptimizer optimizer, Func<(Tensor X, Tensor Y)> batchFactory, int epoch, int batch, LossAccumulator sums, int? batchesPerEpoch, Stopwatch stopwatch)
+    private void TrainStep(MultiHeadModel model, FlatParameters parameters, MultiHeadLoss loss, FlatOptimizer optimizer, Func<TrainingBatch> batchFactory, int epoch, int batch, LossAccumulator sums, int? batchesPerEpoch, Stopwatch stopwatch)
     {
         using var scope = NewDisposeScope();
         var step = batchFactory();
 
         parameters.ZeroGradients();
         var logits = model.Network.forward(step.X);
-        var (numerator, denominator) = loss.WeightedSums(logits, step.Y);
+        var (numerator, denominator) = loss.WeightedSums(logits, step.Targets);
         var perHead = numerator / where(denominator > 0, denominator, ones_like(denominator));
         var total = (perHead * loss.LossMultipliers).sum();
 
@@ -304,7 +304,7 @@ public sealed class MultiHeadTrainer
             float[] reference;
             using (no_grad())
             {
-                reference = loss.ComputeReference(logits, step.Y).PerHead.cpu().data<float>().ToArray();
+                reference = loss.ComputeReference(logits, step.Labels).PerHead.cpu().data<float>().ToArray();
             }
 
             var badHeads = model.Heads.Where((_, h) => !float.IsFinite(reference[h])).Select(h => h.Name).ToArray();

@@ -38,7 +38,7 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
 
     public FeatureStandardizer FitStandardizer() => FeatureStandardizer.Fit(source.GetBatches(0));
 
-    public IPreparedData Prepare(MultiHeadModel model) => new Prepared(this);
+    public IPreparedData Prepare(MultiHeadModel model, MultiHeadLoss loss) => new Prepared(this, loss);
 
     private MultiHeadDataset Checked(MultiHeadDataset? batch, int index)
     {
@@ -59,11 +59,11 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
         return batch;
     }
 
-    private sealed class Prepared(StreamingData owner) : IPreparedData
+    private sealed class Prepared(StreamingData owner, MultiHeadLoss loss) : IPreparedData
     {
         public int? BatchesPerEpoch(int batchSize) => null;
 
-        public IEnumerable<Func<(Tensor X, Tensor Y)>> Batches(int epoch, int batchSize, Generator? shuffle)
+        public IEnumerable<Func<TrainingBatch>> Batches(int epoch, int batchSize, Generator? shuffle)
         {
             int index = 0;
             foreach (var batch in owner.Source.GetBatches(epoch))
@@ -72,7 +72,7 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
                 yield return () =>
                 {
                     var (x, y) = TensorData.ToTensors(data, 0, data.RowCount, owner.Model.DeviceType);
-                    return (owner.Model.Prepare(x), y);
+                    return new TrainingBatch(owner.Model.Prepare(x), y, loss.PrepareTargets(y));
                 };
             }
         }

@@ -43,13 +43,13 @@ public class MultiHeadModelTests
     [Fact]
     public void When_predicting_in_several_batches_every_entry_point_should_give_the_one_pass_tensor_logits()
     {
-        // Arrange: 1000 rows in batches of 300 (the last one partial), with standardisation fitted by a short fit.
-        var data = TestData.Ratings(1000, seed: 21);
+        // Arrange: 2500 rows, predicted in batches of 300 (the last one partial) and as one tensor (chunked by 1024), with standardisation fitted by a short fit.
+        var data = TestData.Ratings(2500, seed: 21);
         using var model = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 2 });
         new MultiHeadClassifier.Training.MultiHeadTrainer(new() { Epochs = 1, Seed = 1 }).Fit(model, data);
         float[][] jagged = TestData.Rows(data);
-        var rectangular = new float[1000, 8];
-        for (int r = 0; r < 1000; r++)
+        var rectangular = new float[2500, 8];
+        for (int r = 0; r < 2500; r++)
         {
             for (int c = 0; c < 8; c++)
             {
@@ -57,7 +57,7 @@ public class MultiHeadModelTests
             }
         }
 
-        using var x = tensor(data.Features.ToArray(), [1000, 8]);
+        using var x = tensor(data.Features.ToArray(), [2500, 8]);
 
         // Act
         var expected = model.PredictTensors(x);

@@ -51,8 +51,10 @@ internal sealed class FlatAdam : FlatOptimizer
         _squaredAverage.mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
         double stepSize = LearningRate / (1 - Math.Pow(Beta1, _step));
         double correction = Math.Sqrt(1 - Math.Pow(Beta2, _step));
-        var denominator = _squaredAverage.sqrt().div_(correction).add_(Epsilon);
-        values.addcdiv_(_average, denominator, value: -stepSize);
+
+        // m / (√v / c + ε) = c·m / (√v + c·ε): one pass fewer than dividing √v by c, the same value up to rounding.
+        var denominator = _squaredAverage.sqrt().add_(Epsilon * correction);
+        values.addcdiv_(_average, denominator, value: -stepSize * correction);
     }
 
     public override void Save(BinaryWriter writer)
