@@ -21,7 +21,13 @@ namespace MultiHeadClassifier.Training;
 /// from its <see cref="ClassWeighting"/> and the training labels' class counts, and fit the feature
 /// standardisation; then for each epoch set the learning rate, shuffle, and for each batch run forward, loss,
 /// backward, optional clipping and one optimizer step inside its own dispose scope; then compute the
-/// validation loss and apply early stopping.
+/// validation loss, apply early stopping and write a checkpoint when one is due.
+/// </para>
+/// <para>
+/// Speed: for a run, the trainable parameters and their gradients live in two contiguous buffers (each
+/// parameter is a view), so the optimizer, gradient norm and gradient reset cost a few operations whatever the
+/// number of parameters; the loss evaluates all heads at once (see <see cref="MultiHeadLoss"/>). The
+/// parameters therefore must share one dtype and device (always true for the built-in backbone).
 /// </para>
 /// <para>
 /// Determinism: shuffling and dropout draw from the trainer's own generators seeded by
@@ -57,7 +63,7 @@ public sealed class MultiHeadTrainer
     /// <param name="validation">Optional validation rows, for validation losses and early stopping.</param>
     /// <param name="cancellationToken">Stops training at the end of the current batch.</param>
     /// <returns>The per-epoch history.</returns>
-    /// <exception cref="ArgumentException">The data does not fit the model, a head has no labelled rows, or a class weight cannot be computed.</exception>
+    /// <exception cref="ArgumentException">The data does not fit the model, a head has no labelled rows, a class weight cannot be computed, or the model's trainable parameters do not share one dtype and device.</exception>
     /// <exception cref="InvalidOperationException">Early stopping is set without validation data.</exception>
     /// <exception cref="TrainingCanceledException">The token fired; the model keeps the last completed step's weights.</exception>
     /// <exception cref="NonFiniteLossException">A step produced a NaN or infinite loss or gradient; the model keeps the last finite weights.</exception>
