@@ -35,8 +35,11 @@ public sealed class TrainingCheckpointTests : IDisposable
             Backbone = new MlpBackboneOptions { HiddenSizes = [32, 16], Dropout = 0.2 },
         });
 
-    [Fact]
-    public void When_a_run_crashes_and_resumes_from_its_checkpoint_it_should_end_with_the_weights_of_an_uninterrupted_run_bit_for_bit()
+    [Theory]
+    [InlineData(OptimizerKind.Adam, 0.01)]
+    [InlineData(OptimizerKind.AdamW, 0.01)]
+    [InlineData(OptimizerKind.Sgd, 0.01)]
+    public void When_a_run_crashes_and_resumes_from_its_checkpoint_it_should_end_with_the_weights_of_an_uninterrupted_run_bit_for_bit(OptimizerKind optimizer, double weightDecay)
     {
         // Arrange
         var data = TestData.Ratings(600, seed: 3);
@@ -46,7 +49,7 @@ public sealed class TrainingCheckpointTests : IDisposable
         TrainingHistory uninterruptedHistory;
         using (var model = NewModel())
         {
-            uninterruptedHistory = new MultiHeadTrainer(Options() with { Checkpoint = null, EarlyStoppingPatience = 100 }).Fit(model, train, validation);
+            uninterruptedHistory = new MultiHeadTrainer(Options(optimizer) with { Checkpoint = null, EarlyStoppingPatience = 100, WeightDecay = weightDecay }).Fit(model, train, validation);
             uninterrupted = TestData.Flatten(model.Network.parameters());
         }
 
@@ -54,14 +57,14 @@ public sealed class TrainingCheckpointTests : IDisposable
         using (var crashing = NewModel())
         {
             var crash = new CrashAt(epoch: 5, batch: 7);
-            var act = () => new MultiHeadTrainer(Options() with { Callbacks = [crash], EarlyStoppingPatience = 100 }).Fit(crashing, train, validation);
+            var act = () => new MultiHeadTrainer(Options(optimizer) with { Callbacks = [crash], EarlyStoppingPatience = 100, WeightDecay = weightDecay }).Fit(crashing, train, validation);
             act.Should().Throw<SimulatedCrash>();
         }
 
         var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
         using var resumed = checkpoint.Model;
         float[] atCheckpoint = TestData.Flatten(resumed.Network.parameters());
-        var history = new MultiHeadTrainer(Options() with { EarlyStoppingPatience = 100 }).Resume(checkpoint, train, validation);
+        var history = new MultiHeadTrainer(Options(optimizer) with { EarlyStoppingPatience = 100, WeightDecay = weightDecay }).Resume(checkpoint, train, validation);
         float[] final = TestData.Flatten(resumed.Network.parameters());
 
         // Assert
@@ -73,6 +76,34 @@ public sealed class TrainingCheckpointTests : IDisposable
         history.Epochs.Select(e => e.ValidationLoss).Should().Equal(uninterruptedHistory.Epochs.Select(e => e.ValidationLoss));
         history.BestEpoch.Should().Be(uninterruptedHistory.BestEpoch);
         history.Seed.Should().Be(11);
+    }
+
+    [Fact]
+    public void When_a_streaming_run_crashes_and_resumes_it_should_end_with_the_weights_of_an_uninterrupted_run_bit_for_bit()
+    {
+        // Arrange: a source that reorders its batches per epoch from the epoch number, as IMultiHeadBatchSource asks.
+        var source = new EpochShuffledSource(TestData.Ratings(320, seed: 13), batchSize: 40);
+        float[] uninterrupted;
+        using (var model = NewModel())
+        {
+            new MultiHeadTrainer(Options() with { Checkpoint = null }).Fit(model, source);
+            uninterrupted = TestData.Flatten(model.Network.parameters());
+        }
+
+        // Act
+        using (var crashing = NewModel())
+        {
+            var act = () => new MultiHeadTrainer(Options() with { Callbacks = [new CrashAt(epoch: 6, batch: 3)] }).Fit(crashing, source);
+            act.Should().Throw<SimulatedCrash>();
+        }
+
+        var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+        using var resumed = checkpoint.Model;
+        new MultiHeadTrainer(Options()).Resume(checkpoint, source);
+
+        // Assert
+        checkpoint.Epoch.Should().Be(4);
+        TestData.Flatten(resumed.Network.parameters()).Should().Equal(uninterrupted);
     }
 
     [Fact]
@@ -246,6 +277,16 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     private sealed class SimulatedCrash : Exception;
+
+    private sealed class EpochShuffledSource(MultiHeadClassifier.Data.MultiHeadDataset data, int batchSize) : MultiHeadClassifier.Data.IMultiHeadBatchSource
+    {
+        public IEnumerable<MultiHeadClassifier.Data.MultiHeadDataset> GetBatches(int epoch)
+        {
+            var order = Enumerable.Range(0, data.RowCount / batchSize).ToArray();
+            new Random(epoch).Shuffle(order);
+            return order.Select(b => data.Slice(b * batchSize, batchSize));
+        }
+    }
 
     private sealed class CrashAt(int epoch, int batch) : TrainingCallback
     {
