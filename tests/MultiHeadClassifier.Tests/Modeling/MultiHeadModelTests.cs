@@ -107,6 +107,53 @@ public class MultiHeadModelTests
     }
 
     [Fact]
+    public void When_a_loaded_model_first_predicts_from_several_threads_at_once_each_should_get_the_sequential_tensor_logits()
+    {
+        // Arrange: a freshly loaded model builds its standardisation tensors lazily, so the first calls race for them.
+        string path = Path.Combine(Path.GetTempPath(), $"mhc-concurrent-{Guid.NewGuid():N}.mhc");
+        using (var trained = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 1 }))
+        {
+            new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 1, Seed = 1 }).Fit(trained, TestData.Ratings(200, seed: 1));
+            trained.Save(path);
+        }
+
+        using var model = MultiHeadModel.Load(path);
+        File.Delete(path);
+        var data = TestData.Ratings(300, seed: 2);
+        using var x = tensor(data.Features.ToArray(), [300, 8]);
+        using var barrier = new Barrier(4);
+
+        // Act
+        var results = new float[4][];
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            barrier.SignalAndWait();
+            var logits = model.PredictTensors(x);
+            results[t] = logits["acting"].contiguous().data<float>().ToArray();
+            foreach (var tensor in logits.Values)
+            {
+                tensor.Dispose();
+            }
+        })).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        var sequential = model.PredictTensors(x);
+        float[] expected = sequential["acting"].contiguous().data<float>().ToArray();
+
+        // Assert
+        results.Should().AllSatisfy(r => r.Should().Equal(expected));
+        model.Predict(data)["acting"].Cast<float>().Should().Equal(expected, (a, b) => Math.Abs(a - b) <= 1e-5f);
+    }
+
+    [Fact]
     public void When_predict_is_called_from_several_threads_it_should_give_the_sequential_logits_and_leak_nothing()
     {
         // Arrange
