@@ -21,9 +21,9 @@ namespace MultiHeadClassifier.Modeling;
 /// </remarks>
 public sealed class MultiHeadModel : IDisposable
 {
-    private readonly object _modeLock = new();
     private const long TensorChunkRows = 1024;
 
+    private readonly object _modeLock = new();
     private readonly object _standardizerLock = new();
     private FeatureStandardizer? _standardizer;
     private (Tensor Mean, Tensor Scale)? _standardizerTensors;

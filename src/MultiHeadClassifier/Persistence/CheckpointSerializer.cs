@@ -13,7 +13,8 @@ namespace MultiHeadClassifier.Persistence;
 /// Reads and writes <see cref="TrainingCheckpoint"/> files. Layout (little-endian): the 8 ASCII bytes
 /// <c>MHCCHKPT</c>; the format version (int32); then int64-length-prefixed sections: JSON metadata (epochs,
 /// seed, optimizer, early-stopping state), the model in <see cref="ModelSerializer"/>'s format, the optimizer
-/// state, the shuffling and dropout generator states, and the early-stopping best weights (empty when none).
+/// state, the shuffling and dropout generator states, and the early-stopping best weights (empty when none);
+/// then the SHA-256 of everything after the version (see <see cref="FileSections"/>).
 /// </summary>
 internal static class CheckpointSerializer
 {
@@ -59,18 +60,15 @@ internal static class CheckpointSerializer
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
         byte[] shuffleState = GeneratorState(shuffle);
         byte[] dropoutState = GeneratorState(dropout);
-        AtomicFile.Write(path, stream =>
+        AtomicFile.Write(path, stream => FileSections.WriteChecked(stream, Magic, TrainingCheckpoint.FormatVersion, writer =>
         {
-            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            FileSections.WriteHeader(writer, Magic, TrainingCheckpoint.FormatVersion);
             FileSections.WriteSection(writer, json);
             FileSections.WriteSection(writer, modelBytes);
             FileSections.WriteSection(writer, optimizerBytes);
             FileSections.WriteSection(writer, shuffleState);
             FileSections.WriteSection(writer, dropoutState);
             FileSections.WriteSection(writer, state.BestWeights ?? []);
-            writer.Flush();
-        });
+        }));
     }
 
     /// <summary>Reads a checkpoint.</summary>
@@ -78,11 +76,11 @@ internal static class CheckpointSerializer
     {
         CheckpointMetadata? metadata;
         byte[] modelBytes, optimizerBytes, shuffleState, dropoutState, bestWeights;
-        using (var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true))
+        var (_, payload) = FileSections.ReadChecked(stream, Magic, 1, TrainingCheckpoint.FormatVersion, sourceName, "training checkpoint");
+        using (var reader = payload)
         {
             try
             {
-                FileSections.ReadHeader(reader, Magic, 1, TrainingCheckpoint.FormatVersion, sourceName, "training checkpoint");
                 byte[] json = FileSections.ReadSection(reader, sourceName, "metadata");
                 metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json, Json);
                 modelBytes = FileSections.ReadSection(reader, sourceName, "model");
@@ -124,7 +122,7 @@ internal static class CheckpointSerializer
             EpochsWithoutImprovement = metadata.EpochsWithoutImprovement,
             BestWeights = bestWeights.Length == 0 ? null : bestWeights,
         };
-        return new TrainingCheckpoint(model, state, metadata.Optimizer, optimizerBytes, shuffleState, dropoutState);
+        return new TrainingCheckpoint(model, state, metadata.Optimizer, optimizerBytes, shuffleState, dropoutState, sourceName);
     }
 
     /// <summary>Restores an optimizer's state from a checkpoint.</summary>
@@ -142,10 +140,17 @@ internal static class CheckpointSerializer
     }
 
     /// <summary>Restores a generator's state from a checkpoint.</summary>
-    public static void RestoreGenerator(Generator generator, byte[] state)
+    public static void RestoreGenerator(Generator generator, byte[] state, string sourceName)
     {
-        using var tensor = torch.tensor(state);
-        generator.set_state(tensor);
+        try
+        {
+            using var tensor = torch.tensor(state);
+            generator.set_state(tensor);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"The random generator state in '{sourceName}' is corrupt: {e.Message}", e);
+        }
     }
 
     private static byte[] GeneratorState(Generator generator)

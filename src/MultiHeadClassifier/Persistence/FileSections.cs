@@ -1,14 +1,74 @@
+using System.Security.Cryptography;
+
 namespace MultiHeadClassifier.Persistence;
 
 /// <summary>
-/// The framing shared by the library's binary files: an 8-byte magic, an int32 format version, then
-/// length-prefixed sections. Reading checks every length against the stream so that a truncated or corrupt
-/// file gives an <see cref="InvalidDataException"/> naming the file and section, never a huge allocation.
+/// The framing shared by the library's binary files: an 8-byte magic, an int32 format version, a payload of
+/// length-prefixed sections, and the SHA-256 of the payload. The checksum is verified before any byte of the
+/// payload is interpreted, so a truncated or corrupted file gives an <see cref="InvalidDataException"/> naming
+/// the file, never garbage weights or a crash inside libtorch (which, for instance, aborts the process on an
+/// invalid random-generator state).
 /// </summary>
 internal static class FileSections
 {
+    private const int ChecksumLength = 32;
+
+    /// <summary>Writes the header, the payload produced by <paramref name="writePayload"/> and its checksum.</summary>
+    public static void WriteChecked(Stream stream, ReadOnlySpan<byte> magic, int version, Action<BinaryWriter> writePayload)
+    {
+        using var payload = new MemoryStream();
+        using (var payloadWriter = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writePayload(payloadWriter);
+        }
+
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        WriteHeader(writer, magic, version);
+        var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
+        writer.Write(bytes);
+        writer.Write(SHA256.HashData(bytes));
+        writer.Flush();
+    }
+
+    /// <summary>
+    /// Reads and checks the header, reads the rest of the stream, verifies its checksum and returns a reader over
+    /// the payload.
+    /// </summary>
+    /// <returns>The format version and a reader positioned at the start of the payload.</returns>
+    public static (int Version, BinaryReader Payload) ReadChecked(Stream stream, ReadOnlySpan<byte> magic, int oldest, int newest, string sourceName, string kind)
+    {
+        int version;
+        using (var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            try
+            {
+                version = ReadHeader(reader, magic, oldest, newest, sourceName, kind);
+            }
+            catch (EndOfStreamException e)
+            {
+                throw Truncated(sourceName, e);
+            }
+        }
+
+        if (stream.CanSeek && stream.Length - stream.Position > Array.MaxLength)
+        {
+            throw new InvalidDataException($"'{sourceName}' is {stream.Length:N0} bytes, more than a {kind} file can be; it is not one.");
+        }
+
+        var rest = new MemoryStream();
+        stream.CopyTo(rest);
+        byte[] all = rest.ToArray();
+        if (all.Length < ChecksumLength
+            || !SHA256.HashData(all.AsSpan(0, all.Length - ChecksumLength)).AsSpan().SequenceEqual(all.AsSpan(all.Length - ChecksumLength)))
+        {
+            throw new InvalidDataException($"'{sourceName}' is truncated or corrupt: its checksum does not match its content. Save it again.");
+        }
+
+        return (version, new BinaryReader(new MemoryStream(all, 0, all.Length - ChecksumLength, writable: false), System.Text.Encoding.UTF8));
+    }
+
     /// <summary>Writes the magic and format version.</summary>
-    public static void WriteHeader(BinaryWriter writer, ReadOnlySpan<byte> magic, int version)
+    private static void WriteHeader(BinaryWriter writer, ReadOnlySpan<byte> magic, int version)
     {
         writer.Write(magic);
         writer.Write(version);
@@ -22,7 +82,7 @@ internal static class FileSections
     /// <param name="sourceName">Names the file in messages.</param>
     /// <param name="kind">What the file is, e.g. "model" or "training checkpoint".</param>
     /// <returns>The version.</returns>
-    public static int ReadHeader(BinaryReader reader, ReadOnlySpan<byte> magic, int oldest, int newest, string sourceName, string kind)
+    private static int ReadHeader(BinaryReader reader, ReadOnlySpan<byte> magic, int oldest, int newest, string sourceName, string kind)
     {
         byte[] actual = reader.ReadBytes(magic.Length);
         if (!actual.AsSpan().SequenceEqual(magic))

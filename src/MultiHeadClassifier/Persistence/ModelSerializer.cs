@@ -17,7 +17,8 @@ namespace MultiHeadClassifier.Persistence;
 /// File layout (little-endian): the 8 ASCII bytes <c>MHCMODEL</c>; the format version (int32, currently
 /// <see cref="FormatVersion"/>); the length (int32) and UTF-8 bytes of a JSON document with the head
 /// definitions, class weights, backbone configuration, standardisation, temperatures and library version;
-/// the length (int64) and bytes of the TorchSharp state dict (keys <c>backbone.…</c>, <c>heads.weight</c>, <c>heads.bias</c>).
+/// the length (int64) and bytes of the TorchSharp state dict (keys <c>backbone.…</c>, <c>heads.weight</c>, <c>heads.bias</c>);
+/// and the SHA-256 of everything after the version, checked before anything is interpreted.
 /// </para>
 /// <para>
 /// Saving is atomic: the file is written to a temporary file in the same folder, flushed to disk and renamed
@@ -79,12 +80,12 @@ public static class ModelSerializer
         }
 
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
-        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        FileSections.WriteHeader(writer, Magic, FormatVersion);
-        writer.Write(json.Length);
-        writer.Write(json);
-        FileSections.WriteSection(writer, state);
-        writer.Flush();
+        FileSections.WriteChecked(stream, Magic, FormatVersion, writer =>
+        {
+            writer.Write(json.Length);
+            writer.Write(json);
+            FileSections.WriteSection(writer, state);
+        });
     }
 
     /// <summary>Loads a model file.</summary>
@@ -119,11 +120,11 @@ public static class ModelSerializer
         ArgumentNullException.ThrowIfNull(stream);
         ModelFileMetadata metadata;
         byte[] state;
-        using (var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true))
+        var (_, payload) = FileSections.ReadChecked(stream, Magic, OldestFormatVersion, FormatVersion, sourceName, "model");
+        using (var reader = payload)
         {
             try
             {
-                FileSections.ReadHeader(reader, Magic, OldestFormatVersion, FormatVersion, sourceName, "model");
                 byte[] json = FileSections.ReadExactly(reader, reader.ReadInt32(), sourceName, "metadata");
                 metadata = JsonSerializer.Deserialize<ModelFileMetadata>(json, Json)
                     ?? throw new InvalidDataException($"'{sourceName}' has empty model metadata.");

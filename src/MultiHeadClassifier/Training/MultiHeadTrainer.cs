@@ -121,7 +121,7 @@ public sealed class MultiHeadTrainer
     /// <param name="cancellationToken">Stops training at the end of the current batch.</param>
     /// <returns>The history of the whole run, the checkpoint's epochs included. Its seed is the original run's.</returns>
     /// <exception cref="ArgumentException">The data does not fit the model, or the checkpoint was written with another optimizer.</exception>
-    /// <exception cref="InvalidDataException">The checkpoint's optimizer state does not match the model.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint's optimizer or generator state is corrupt or does not match the model.</exception>
     /// <exception cref="TrainingCanceledException">The token fired.</exception>
     /// <exception cref="NonFiniteLossException">A step produced a NaN or infinite loss or gradient.</exception>
     public TrainingHistory Resume(TrainingCheckpoint checkpoint, MultiHeadDataset train, MultiHeadDataset? validation = null, CancellationToken cancellationToken = default)
@@ -139,7 +139,7 @@ public sealed class MultiHeadTrainer
     /// <param name="cancellationToken">Stops training at the end of the current batch.</param>
     /// <returns>The history of the whole run, the checkpoint's epochs included.</returns>
     /// <exception cref="ArgumentException">A batch does not fit the model, or the checkpoint was written with another optimizer.</exception>
-    /// <exception cref="InvalidDataException">The checkpoint's optimizer state does not match the model.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint's optimizer or generator state is corrupt or does not match the model.</exception>
     /// <exception cref="TrainingCanceledException">The token fired.</exception>
     /// <exception cref="NonFiniteLossException">A step produced a NaN or infinite loss or gradient.</exception>
     public TrainingHistory Resume(TrainingCheckpoint checkpoint, IMultiHeadBatchSource train, MultiHeadDataset? validation = null, CancellationToken cancellationToken = default)
@@ -186,9 +186,9 @@ public sealed class MultiHeadTrainer
         using var optimizer = FlatOptimizer.Create(Options.Optimizer, parameters, Options.LearningRate, Options.WeightDecay, Options.Momentum);
         if (resume is not null)
         {
-            CheckpointSerializer.RestoreOptimizer(optimizer, resume.OptimizerState, "the checkpoint");
-            CheckpointSerializer.RestoreGenerator(shuffleGenerator, resume.ShuffleState);
-            CheckpointSerializer.RestoreGenerator(dropoutGenerator, resume.DropoutState);
+            CheckpointSerializer.RestoreOptimizer(optimizer, resume.OptimizerState, resume.SourceName);
+            CheckpointSerializer.RestoreGenerator(shuffleGenerator, resume.ShuffleState, resume.SourceName);
+            CheckpointSerializer.RestoreGenerator(dropoutGenerator, resume.DropoutState, resume.SourceName);
         }
 
         using var prepared = data.Prepare(model, loss);

@@ -21,7 +21,7 @@ public sealed class TrainingCheckpoint
     /// <summary>The checkpoint format version this library writes and the newest it reads.</summary>
     public const int FormatVersion = 1;
 
-    internal TrainingCheckpoint(MultiHeadModel model, TrainingRunState state, OptimizerKind optimizer, byte[] optimizerState, byte[] shuffleState, byte[] dropoutState)
+    internal TrainingCheckpoint(MultiHeadModel model, TrainingRunState state, OptimizerKind optimizer, byte[] optimizerState, byte[] shuffleState, byte[] dropoutState, string sourceName)
     {
         Model = model;
         State = state;
@@ -29,6 +29,7 @@ public sealed class TrainingCheckpoint
         OptimizerState = optimizerState;
         ShuffleState = shuffleState;
         DropoutState = dropoutState;
+        SourceName = sourceName;
     }
 
     /// <summary>The model as it was at the end of <see cref="Epoch"/>. Resuming trains it in place.</summary>
@@ -56,6 +57,9 @@ public sealed class TrainingCheckpoint
     internal byte[] ShuffleState { get; }
 
     internal byte[] DropoutState { get; }
+
+    /// <summary>Names the checkpoint's file in error messages.</summary>
+    internal string SourceName { get; }
 
     /// <summary>Loads a checkpoint file.</summary>
     /// <param name="path">The file written by a trainer with <see cref="MultiHeadTrainerOptions.Checkpoint"/>.</param>

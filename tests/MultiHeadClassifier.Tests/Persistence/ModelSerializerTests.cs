@@ -146,23 +146,34 @@ public sealed class ModelSerializerTests : IDisposable
     [Fact]
     public void When_the_weights_do_not_match_the_architecture_it_should_say_so()
     {
-        // Arrange: a model whose metadata says hidden [16, 8] but whose weights come from a [4] backbone.
+        // Arrange: a model saved with a custom [8 → 6] backbone, loaded with a factory for an [8 → 4 → 6] one.
+        using var model = MultiHeadModel.Create(8, TestData.Heads(), nn.Sequential(nn.Linear(8, 6), nn.Tanh()), 6, new MultiHeadModelOptions { Seed = 2 });
+        string path = Path.Combine(_folder, "custom.mhc");
+        model.Save(path);
+
+        // Act
+        var act = () => MultiHeadModel.Load(path, () => nn.Sequential(nn.Linear(8, 4), nn.Tanh(), nn.Linear(4, 6)));
+
+        // Assert
+        act.Should().Throw<InvalidDataException>().WithMessage("*weights*do not match the model architecture*");
+    }
+
+    [Fact]
+    public void When_one_weight_byte_changes_loading_should_report_corruption_instead_of_loading_other_weights()
+    {
+        // Arrange: the last bytes before the 32-byte checksum belong to the weights.
         using var model = TrainedModel();
-        using var other = MultiHeadModel.Create(8, model.Heads, new MultiHeadModelOptions { Backbone = new() { HiddenSizes = [4] } });
-        using var good = new MemoryStream();
-        ModelSerializer.Write(model, good);
-        using var mismatched = new MemoryStream();
-        ModelSerializer.Write(other, mismatched);
-        byte[] header = HeaderOf(good.ToArray());
-        byte[] otherWeights = mismatched.ToArray()[HeaderOf(mismatched.ToArray()).Length..];
-        string path = Path.Combine(_folder, "mixed.mhc");
-        File.WriteAllBytes(path, [.. header, .. otherWeights]);
+        string path = Path.Combine(_folder, "model.mhc");
+        model.Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[^40] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
 
         // Act
         var act = () => MultiHeadModel.Load(path);
 
         // Assert
-        act.Should().Throw<InvalidDataException>().WithMessage("*weights*do not match the model architecture*");
+        act.Should().Throw<InvalidDataException>().WithMessage($"*'{path}' is truncated or corrupt: its checksum does not match*");
     }
 
     [Fact]
@@ -183,12 +194,5 @@ public sealed class ModelSerializerTests : IDisposable
         act.Should().Throw<IOException>().WithMessage("disk full");
         File.ReadAllText(path).Should().Be("previous good content");
         Directory.GetFiles(_folder).Should().Equal(path);
-    }
-
-    /// <summary>The bytes before the weights section: magic (8), version (4), JSON length (4) and JSON.</summary>
-    private static byte[] HeaderOf(byte[] file)
-    {
-        int jsonLength = BitConverter.ToInt32(file, 12);
-        return file[..(16 + jsonLength)];
     }
 }
