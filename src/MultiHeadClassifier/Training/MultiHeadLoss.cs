@@ -36,6 +36,7 @@ public sealed class MultiHeadLoss : IDisposable
     private readonly Tensor _headOffsets;
     private readonly Tensor _columnHeads;
     private readonly Tensor _headMembership;
+    private readonly Tensor _classCountRow;
     private readonly int _maxClasses;
     private readonly int _totalClasses;
 
@@ -95,6 +96,7 @@ public sealed class MultiHeadLoss : IDisposable
         _headMembership = tensor(membership, [_totalClasses, heads.Count], device: device);
         _lossMultipliers = tensor(heads.Select(h => (float)h.LossWeight).ToArray(), device: device);
         _headOffsets = tensor(offsets, [1, heads.Count], device: device);
+        _classCountRow = tensor(_classCounts.Select(k => (long)k).ToArray(), [1, heads.Count], device: device);
         if (_classCounts.Any(k => k != _maxClasses))
         {
             // Column index into [logits | −∞] for each (head, class) slot of the padded [heads, K_max] layout.
@@ -124,6 +126,7 @@ public sealed class MultiHeadLoss : IDisposable
     /// <param name="logits">[batch, ΣK] logits in head order, as returned by the network.</param>
     /// <param name="labels">[batch, heads] int64 labels, −1 for missing.</param>
     /// <returns>The total (scalar) and per-head ([heads]) losses; differentiable.</returns>
+    /// <exception cref="ArgumentException">The shapes or dtype are wrong, or a label is outside −1..K−1 (the message names its row and head).</exception>
     public MultiHeadLossResult Compute(Tensor logits, Tensor labels)
     {
         using var scope = NewDisposeScope();
@@ -140,6 +143,7 @@ public sealed class MultiHeadLoss : IDisposable
     /// <param name="logits">[batch, ΣK] logits in head order.</param>
     /// <param name="labels">[batch, heads] int64 labels, −1 for missing.</param>
     /// <returns>Two [heads] tensors.</returns>
+    /// <exception cref="ArgumentException">The shapes or dtype are wrong, or a label is outside −1..K−1 (the message names its row and head).</exception>
     public (Tensor Numerator, Tensor Denominator) WeightedSums(Tensor logits, Tensor labels)
     {
         ArgumentNullException.ThrowIfNull(logits);
@@ -199,6 +203,7 @@ public sealed class MultiHeadLoss : IDisposable
     /// <param name="logits">[batch, ΣK] logits in head order.</param>
     /// <param name="labels">[batch, heads] int64 labels, −1 for missing.</param>
     /// <returns>The total and per-head losses.</returns>
+    /// <exception cref="ArgumentException">The shapes or dtype are wrong, or a label is outside −1..K−1 (the message names its row and head).</exception>
     public MultiHeadLossResult ComputeReference(Tensor logits, Tensor labels)
     {
         ArgumentNullException.ThrowIfNull(logits);
@@ -236,6 +241,7 @@ public sealed class MultiHeadLoss : IDisposable
         _columnWeights.Dispose();
         _columnHeads.Dispose();
         _headMembership.Dispose();
+        _classCountRow.Dispose();
         _lossMultipliers.Dispose();
         _gatherIndex?.Dispose();
         _headOffsets.Dispose();
@@ -256,6 +262,17 @@ public sealed class MultiHeadLoss : IDisposable
         if (labels.dtype != int64)
         {
             throw new ArgumentException($"Labels must be int64, but are {labels.dtype}.", nameof(labels));
+        }
+
+        // Out-of-range labels would otherwise fail deep inside libtorch's gather, or index another head's column.
+        using var scope = NewDisposeScope();
+        var invalid = labels.lt(-1).logical_or(labels.ge(_classCountRow.to(labels.device)));
+        if (invalid.any().item<bool>())
+        {
+            long[] first = invalid.nonzero()[0].cpu().data<long>().ToArray();
+            long value = labels[first[0], first[1]].item<long>();
+            var head = Heads[(int)first[1]];
+            throw new ArgumentException($"Label {value} at row {first[0]} for head '{head.Name}' is outside -1..{head.ClassCount - 1} (-1 marks a missing label).", nameof(labels));
         }
     }
 }

@@ -108,6 +108,22 @@ public class MultiHeadLossTests
         fusedParameter.allclose(referenceParameter, rtol: 0, atol: 1e-5).Should().BeTrue();
     }
 
+    [Theory]
+    [InlineData(5, "Label 5 at row 2 for head 'five' is outside -1..4")]
+    [InlineData(-2, "Label -2 at row 2 for head 'five' is outside -1..4")]
+    public void When_a_label_is_out_of_range_every_entry_point_should_name_its_row_and_head(long bad, string message)
+    {
+        HeadDefinition[] heads = [new("two", 2), new("five", 5)];
+        using var loss = new MultiHeadLoss(heads, new Dictionary<string, float[]> { ["two"] = [1f, 1f], ["five"] = [1f, 1f, 1f, 1f, 1f] });
+        using var logits = zeros(4, 7);
+        using var labels = tensor(new long[] { 0, 1, 1, -1, 1, bad, 0, 4 }, [4, 2]);
+
+        foreach (var act in new Action[] { () => loss.Compute(logits, labels), () => loss.ComputeReference(logits, labels), () => loss.WeightedSums(logits, labels) })
+        {
+            act.Should().Throw<ArgumentException>().WithMessage(message + "*");
+        }
+    }
+
     [Fact]
     public void When_weights_have_the_wrong_length_it_should_throw_naming_the_head()
     {
