@@ -175,7 +175,7 @@ public sealed class MultiHeadModel : IDisposable
     /// </summary>
     /// <param name="features">[rows, <see cref="InputWidth"/>] float32 features on any device.</param>
     /// <returns>[rows, K] logits keyed by head name.</returns>
-    /// <exception cref="ArgumentException">The tensor has the wrong shape.</exception>
+    /// <exception cref="ArgumentException">The tensor has the wrong shape, or a NaN or infinite value (the message names its row and column).</exception>
     public IReadOnlyDictionary<string, Tensor> PredictTensors(Tensor features)
     {
         ArgumentNullException.ThrowIfNull(features);
@@ -187,7 +187,15 @@ public sealed class MultiHeadModel : IDisposable
         EnsureEvalMode();
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
-        var prepared = Prepare(features.to(float32).to(DeviceType));
+        var input = features.to(float32).to(DeviceType);
+        var finite = isfinite(input);
+        if (!finite.all().item<bool>())
+        {
+            long[] at = finite.logical_not().nonzero()[0].cpu().data<long>().ToArray();
+            throw MultiHeadDataset.NonFiniteFeature(input[at[0], at[1]].item<float>(), (int)at[0], (int)at[1]);
+        }
+
+        var prepared = Prepare(input);
         long rows = prepared.shape[0];
 
         // Large inputs run in cache-sized chunks; only the small logits are concatenated.

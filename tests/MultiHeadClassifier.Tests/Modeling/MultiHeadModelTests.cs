@@ -92,6 +92,18 @@ public class MultiHeadModelTests
     }
 
     [Fact]
+    public void When_a_feature_tensor_holds_an_infinity_predict_tensors_should_name_its_row_and_column()
+    {
+        using var model = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 2 });
+        using var features = zeros(40, 8);
+        features[33, 6] = tensor(float.NegativeInfinity);
+
+        var act = () => model.PredictTensors(features);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*row 33, column 6 is -Infinity*");
+    }
+
+    [Fact]
     public void When_head_slices_are_taken_they_should_partition_the_fused_layer_in_head_order()
     {
         using var model = MultiHeadModel.Create(8, [new HeadDefinition("a", 2), new HeadDefinition("b", 5), new HeadDefinition("c", 3)], new MultiHeadModelOptions { Seed = 4 });
