@@ -168,6 +168,8 @@ public sealed class MultiHeadTrainer
             throw new ArgumentException($"The checkpoint was written by a run with the {resume.Optimizer} optimizer, but this trainer uses {Options.Optimizer}; resume with the original run's options.", nameof(resume));
         }
 
+        // First, so that a model the flat buffer cannot hold is refused before anything about it changes.
+        using var parameters = new FlatParameters(model.Network.parameters());
         if (model.ClassWeights is null)
         {
             var counts = data.ClassCounts(model.Heads);
@@ -182,7 +184,6 @@ public sealed class MultiHeadTrainer
         using var loss = new MultiHeadLoss(model.Heads, classWeights, model.DeviceType);
         using var shuffleGenerator = new Generator((ulong)state.Seed, CPU);
         using var dropoutGenerator = new Generator((ulong)state.Seed ^ 0x5DEECE66DUL, model.DeviceType);
-        using var parameters = new FlatParameters(model.Network.parameters());
         using var optimizer = FlatOptimizer.Create(Options.Optimizer, parameters, Options.LearningRate, Options.WeightDecay, Options.Momentum);
         if (resume is not null)
         {

@@ -281,6 +281,39 @@ public class MultiHeadTrainerTests(ITestOutputHelper output)
         after.Zip(before).Where(p => float.IsFinite(p.First)).Should().OnlyContain(p => p.First == p.Second);
     }
 
+    [Fact]
+    public void When_a_custom_backbone_has_a_frozen_layer_training_should_leave_it_unchanged_and_train_the_rest()
+    {
+        // Arrange: the first layer does not require gradients, so it stays out of the flat parameter buffer.
+        var frozen = torch.nn.Linear(8, 6);
+        frozen.weight!.requires_grad = false;
+        frozen.bias!.requires_grad = false;
+        using var model = MultiHeadModel.Create(8, TestData.Heads(), torch.nn.Sequential(frozen, torch.nn.Tanh(), torch.nn.Linear(6, 6)), 6, new MultiHeadModelOptions { Seed = 3 });
+        float[] frozenBefore = TestData.Flatten([frozen.weight, frozen.bias]);
+        float[] allBefore = TestData.Flatten(model.Network.parameters());
+
+        // Act
+        new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 2, Seed = 1 }).Fit(model, TestData.Ratings(200, seed: 5));
+
+        // Assert
+        TestData.Flatten([frozen.weight, frozen.bias]).Should().Equal(frozenBefore);
+        TestData.Flatten(model.Network.parameters()).Should().NotEqual(allBefore);
+    }
+
+    [Fact]
+    public void When_a_custom_backbone_mixes_dtypes_training_should_refuse_it_naming_them()
+    {
+        // Arrange: a float64 layer feeding float32 heads.
+        using var model = MultiHeadModel.Create(8, TestData.Heads(), torch.nn.Sequential(torch.nn.Linear(8, 6, dtype: torch.float64)), 6);
+
+        // Act
+        var act = () => new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 1 }).Fit(model, TestData.Ratings(50, seed: 5));
+
+        // Assert
+        act.Should().Throw<ArgumentException>().WithMessage("*share one dtype and device*Float64*Float32*");
+        model.ClassWeights.Should().BeNull("the refused fit must not leave the model half-prepared");
+    }
+
     private sealed class BatchCounter(int cancelAfter, CancellationTokenSource source) : TrainingCallback
     {
         public int Batches { get; private set; }
