@@ -3,8 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Training;
-using TorchSharp;
 using MultiHeadClassifier.Training.Optimization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Persistence;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Training.Optimization;
@@ -48,12 +49,11 @@ internal abstract class FlatOptimizer : IDisposable
     /// <summary>Writes a flat state tensor as its element count and raw float values.</summary>
     protected static void WriteTensor(BinaryWriter writer, Tensor tensor)
     {
-        float[] values = tensor.cpu().data<float>().ToArray();
-        writer.Write((long)values.Length);
-        foreach (float value in values)
-        {
-            writer.Write(value);
-        }
+        // A scope rather than `using`: cpu() and contiguous() may hand back the state tensor itself.
+        using var scope = NewDisposeScope();
+        var host = tensor.cpu().contiguous();
+        writer.Write(host.numel());
+        writer.Write(host.bytes);
     }
 
     /// <summary>Reads a flat state tensor written by <see cref="WriteTensor"/> into <paramref name="target"/>.</summary>
@@ -65,13 +65,13 @@ internal abstract class FlatOptimizer : IDisposable
             throw new InvalidDataException($"The optimizer's {what} has {count} values, but the model has {target.numel()} trainable parameters.");
         }
 
-        var values = new float[count];
-        for (long i = 0; i < count; i++)
+        byte[] bytes = reader.ReadBytes(checked((int)(count * sizeof(float))));
+        if (bytes.Length != count * sizeof(float))
         {
-            values[i] = reader.ReadSingle();
+            throw new InvalidDataException($"The optimizer's {what} ends early.");
         }
 
-        using var source = tensor(values);
+        using var source = tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray());
         using var noGrad = no_grad();
         target.copy_(source);
     }
