@@ -19,9 +19,9 @@ namespace MultiHeadClassifier.Training;
 /// <see cref="Compute"/> evaluates all heads with a few batched operations on the [batch, ΣK] logits, using
 /// nll = log Σ_c exp(z_c − m_h) − (z_y − m_h): each head's maximum m_h (a stability shift, without gradient)
 /// is taken over its columns, exp(z − m) is summed per head by one multiply with a [ΣK, heads] 0/1
-/// head-membership matrix, and the target logits and per-head weights w_h[y] are gathered at once. This avoids libtorch's log-softmax over a
-/// tiny last dimension, which is slow on CPU. <see cref="ComputeReference"/> is the plain per-head loop with
-/// log-softmax, kept as the readable definition; both agree to rounding. One difference: a NaN or infinite logit
+/// head-membership matrix, and the target logits and per-head weights w_h[y] are gathered at once. This
+/// avoids libtorch's log-softmax over a tiny last dimension, which is slow on CPU. <see cref="ComputeReference"/>
+/// is the plain per-head loop with log-softmax, kept as the readable definition; both agree to rounding. One difference: a NaN or infinite logit
 /// in one head makes every head's fused result non-finite (the per-head sums share one multiply, and 0 · NaN is
 /// NaN), while the reference confines it to that head; the trainer uses the reference to name the faulty head.
 /// </para>
