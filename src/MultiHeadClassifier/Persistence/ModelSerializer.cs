@@ -71,14 +71,7 @@ public static class ModelSerializer
             TemperaturesAfterPriorCorrection = model.TemperaturesAfterPriorCorrection,
         };
 
-        byte[] state;
-        using (var buffer = new MemoryStream())
-        {
-            // TorchSharp closes the stream it saves to; ToArray still works on a closed MemoryStream.
-            model.Network.save(buffer);
-            state = buffer.ToArray();
-        }
-
+        byte[] state = WeightBytes(model.Network);
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
         FileSections.WriteChecked(stream, Magic, FormatVersion, writer =>
         {
@@ -164,6 +157,16 @@ public static class ModelSerializer
 
         model.Network.eval();
         return model;
+    }
+
+    /// <summary>A module's state dict in TorchSharp's format, as stored in model files.</summary>
+    internal static byte[] WeightBytes(nn.Module network)
+    {
+        using var buffer = new MemoryStream();
+
+        // TorchSharp closes the stream it saves to; ToArray still works on a closed MemoryStream.
+        network.save(buffer);
+        return buffer.ToArray();
     }
 
     /// <summary>The version of this library, as written into model files.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Internal;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Native;
 using MultiHeadClassifier.Persistence;
@@ -247,7 +248,7 @@ public sealed class MultiHeadTrainer
                         state.BestLoss = Math.Min(state.BestLoss, v.Total);
                         state.BestEpoch = epoch;
                         state.EpochsWithoutImprovement = 0;
-                        state.BestWeights = SerializeWeights(model.Network);
+                        state.BestWeights = ModelSerializer.WeightBytes(model.Network);
                     }
                     else if (++state.EpochsWithoutImprovement >= patience)
                     {
@@ -305,7 +306,7 @@ public sealed class MultiHeadTrainer
         int heads = model.Heads.Count;
         float[] host = stack([perHead, numerator, denominator]).detach().cpu().data<float>().ToArray();
         var headValues = host.AsSpan(0, heads);
-        if (!AllFinite(headValues))
+        if (FiniteValues.IndexOfNonFinite(headValues) >= 0)
         {
             // The fused sums mix heads (0 · NaN is NaN), so name the heads from the per-head reference path.
             float[] reference;
@@ -352,19 +353,6 @@ public sealed class MultiHeadTrainer
         Options.Progress?.Report(args);
     }
 
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        foreach (float value in values)
-        {
-            if (!float.IsFinite(value))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     private static (double Total, IReadOnlyDictionary<string, double> PerHead) EvaluateLoss(MultiHeadModel model, MultiHeadLoss loss, MultiHeadDataset data, int batchSize)
     {
         var sums = new LossAccumulator(model.Heads.Count);
@@ -404,12 +392,5 @@ public sealed class MultiHeadTrainer
         }
 
         return result;
-    }
-
-    private static byte[] SerializeWeights(nn.Module network)
-    {
-        using var buffer = new MemoryStream();
-        network.save(buffer);
-        return buffer.ToArray();
     }
 }
