@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MultiHeadClassifier.Persistence;
 
 namespace MultiHeadClassifier.Cli;
 
@@ -58,7 +59,7 @@ internal sealed record CheckpointRun(
 
     /// <summary>Writes <c>checkpoint.json</c>.</summary>
     /// <param name="path">The file.</param>
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+    public void Save(string path) => AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, this, JsonOptions));
 
     /// <summary>Checks that <paramref name="current"/> continues this recorded run.</summary>
     /// <param name="current">The resuming command's description.</param>
