@@ -59,7 +59,13 @@ internal sealed record CheckpointRun(
 
     /// <summary>Writes <c>checkpoint.json</c>.</summary>
     /// <param name="path">The file.</param>
-    public void Save(string path) => AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, this, JsonOptions));
+    /// <remarks>Atomically, like the checkpoint it describes: written beside the target, then renamed over it.</remarks>
+    public void Save(string path)
+    {
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, JsonOptions));
+        File.Move(temp, path, overwrite: true);
+    }
 
     /// <summary>Checks that <paramref name="current"/> continues this recorded run.</summary>
     /// <param name="current">The resuming command's description.</param>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Persistence;
 
 namespace MultiHeadClassifier.Cli;
 

@@ -1,11 +1,12 @@
 // Quickstart: rate synthetic "videos" on four categories (1–5 stars, skewed toward 5 stars, a few ratings
 // missing), train one shared backbone with four class-weighted heads, then evaluate the raw logits, the
 // prior-corrected logits and the prior-corrected + temperature-scaled logits.
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Evaluation;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Persistence;
 using MultiHeadClassifier.Training;
 
 // 1. Data: 4 heads × 5 classes with counts in the ratio 100:200:400:800:1600, 3% of ratings missing.
@@ -44,7 +45,7 @@ Console.WriteLine("\nRaw logits (as trained with class weights):");
 Console.WriteLine(ModelEvaluator.Evaluate(model, test, LogitCorrection.None).ToTable());
 Console.WriteLine("After prior correction (z − ln w):");
 Console.WriteLine(ModelEvaluator.Evaluate(model, test, LogitCorrection.Prior).ToTable());
-var temperatures = ModelCalibration.FitTemperatures(model, valid);
+var temperatures = ModelCorrections.FitTemperatures(model, valid);
 Console.WriteLine($"After prior correction + temperature scaling (T = {string.Join(", ", temperatures.Select(t => $"{t.Key} {t.Value:F2}"))}):");
 Console.WriteLine(ModelEvaluator.Evaluate(model, test, LogitCorrection.PriorAndTemperature).ToTable());
 
@@ -53,7 +54,7 @@ string path = Path.Combine(Path.GetTempPath(), "quickstart-model.mhc");
 model.Save(path);
 using var reloaded = MultiHeadModel.Load(path);
 var firstRows = test.Slice(0, 3);
-var probabilities = ModelCalibration.Probabilities(ModelCalibration.Correct(reloaded, reloaded.Predict(firstRows), LogitCorrection.PriorAndTemperature));
+var probabilities = ModelCorrections.Probabilities(ModelCorrections.Apply(reloaded, reloaded.Predict(firstRows), LogitCorrection.PriorAndTemperature));
 Console.WriteLine($"Saved to {path} and reloaded. Calibrated predictions for 3 test rows (most likely rating, probability):");
 for (int row = 0; row < 3; row++)
 {

@@ -215,7 +215,7 @@ internal static class Bench
     {
         using var featureTensor = tensor(library.Data.Features.ToArray(), [workload.Rows, workload.Features]);
         library.Model.Predict(features);
-        DisposeAll(library.Model.PredictTensors(featureTensor));
+        library.Model.PredictTensors(featureTensor).Dispose();
         var runs = Repeater.Run(reps, _ =>
         {
             var stopwatch = Stopwatch.StartNew();
@@ -225,7 +225,7 @@ internal static class Bench
             library.Model.Predict(library.Data);
             double dataset = workload.Rows / stopwatch.Elapsed.TotalSeconds;
             stopwatch.Restart();
-            DisposeAll(library.Model.PredictTensors(featureTensor));
+            library.Model.PredictTensors(featureTensor).Dispose();
             return (Array: array, Dataset: dataset, Tensors: workload.Rows / stopwatch.Elapsed.TotalSeconds);
         });
         var arrayRates = runs.Used.Select(r => r.Value.Array).ToList();
@@ -260,14 +260,6 @@ internal static class Bench
         }
 
         Console.WriteLine();
-    }
-
-    private static void DisposeAll(IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors)
-    {
-        foreach (var t in tensors.Values)
-        {
-            t.Dispose();
-        }
     }
 
     /// <summary>Percent change from epoch 2 to the last epoch.</summary>

@@ -18,7 +18,7 @@ internal static class StepBreakdown
         var model = run.Model;
         using var loss = new MultiHeadLoss(model.Heads, model.ClassWeights!);
         using var parameters = new FlatParameters(model.Network.parameters());
-        using var optimizer = FlatOptimizer.Create(OptimizerKind.Adam, parameters, 1e-3, 0, 0);
+        using var optimizer = new FlatAdam(parameters, 1e-3, 0, decoupledWeightDecay: false);
         int rows = Math.Min(workload.Rows, workload.BatchSize * steps);
         var (x, y) = TensorData.ToTensors(run.Data.Slice(0, rows), 0, rows, CPU);
         using var features = x;

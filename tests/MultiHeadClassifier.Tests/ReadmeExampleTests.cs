@@ -1,8 +1,9 @@
 using FluentAssertions;
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Persistence;
 using MultiHeadClassifier.Training;
 using Xunit;
 
@@ -36,9 +37,9 @@ public sealed class ReadmeExampleTests : IDisposable
         TrainingHistory history = trainer.Fit(model, train, valid);
 
         var raw = model.Predict(valid);                             // raw logits per head: raw["acting"] is float[rows, 5]
-        ModelCalibration.FitTemperatures(model, valid);             // explicit, opt-in calibration step
-        var calibrated = ModelCalibration.Correct(model, raw, LogitCorrection.PriorAndTemperature);
-        var probabilities = ModelCalibration.Probabilities(calibrated);
+        ModelCorrections.FitTemperatures(model, valid);             // explicit, opt-in calibration step
+        var calibrated = ModelCorrections.Apply(model, raw, LogitCorrection.PriorAndTemperature);
+        var probabilities = ModelCorrections.Probabilities(calibrated);
         model.Save("ratings.mhc");
         using var reloaded = MultiHeadModel.Load("ratings.mhc");
         // README example ends.

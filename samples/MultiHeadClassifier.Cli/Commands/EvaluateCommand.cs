@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Cli.Reporting;
 using MultiHeadClassifier.Evaluation;
 

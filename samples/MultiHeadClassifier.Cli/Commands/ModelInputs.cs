@@ -1,4 +1,4 @@
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Data;
 
@@ -41,7 +41,7 @@ public static class ModelInputs
         if (calibrationPath is not null)
         {
             var (_, calibration) = Read(model, calibrationPath, withLabels: true);
-            ModelCalibration.FitTemperatures(model.Model, calibration, afterPrior);
+            ModelCorrections.FitTemperatures(model.Model, calibration, afterPrior);
             return;
         }
 

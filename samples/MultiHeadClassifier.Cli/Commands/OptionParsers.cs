@@ -1,5 +1,5 @@
 using System.Globalization;
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Decisions;
 using MultiHeadClassifier.Heads;
 
@@ -116,12 +116,12 @@ public static class OptionParsers
         _ => throw new CliException($"--correction: '{value}' is not one of none, prior, temperature, prior+temperature."),
     };
 
-    /// <summary>Parses <c>--decision argmax|median|expected</c>.</summary>
+    /// <summary>Parses <c>--decision argmax|median|expected-value</c> (<c>expected</c> is read as <c>expected-value</c>).</summary>
     /// <param name="value">The option value.</param>
     /// <returns>The rule.</returns>
-    public static DecisionRule Decision(string value) => DecisionRuleNames.TryParse(value, out var kind)
-        ? DecisionRule.FromKind(kind)
-        : throw new CliException($"--decision: '{value}' is not one of {string.Join(", ", DecisionRuleNames.All)}.");
+    public static DecisionRule Decision(string value) => DecisionRule.TryParse(value, out var rule)
+        ? rule
+        : throw new CliException($"--decision: '{value}' is not one of {string.Join(", ", DecisionRule.Named.Select(r => r.Name))}.");
 
     private static int ClassCount(string text, string option) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) && k >= 2

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Decisions;
 
 namespace MultiHeadClassifier.Cli.Commands;
@@ -40,13 +40,13 @@ public static class PredictCommand
         using var model = ModelDirectory.Load(modelDir);
         var (_, data) = ModelInputs.Read(model, dataPath, withLabels: false);
         ModelInputs.PrepareCorrection(model, correction, calibrationPath);
-        var logits = ModelCalibration.Correct(model.Model, model.Model.Predict(data), correction);
+        var logits = ModelCorrections.Apply(model.Model, model.Model.Predict(data), correction);
         var heads = model.Model.Heads;
         var columns = new List<string>();
         var values = new List<Func<int, string>>();
         if (kind == "labels")
         {
-            var probabilities = ModelCalibration.Probabilities(logits);
+            var probabilities = ModelCorrections.Probabilities(logits);
             foreach (var head in heads)
             {
                 int[] labels = rule.Decide(probabilities[head.Name]);
@@ -57,7 +57,7 @@ public static class PredictCommand
         else
         {
             IReadOnlyDictionary<string, double[,]> matrix = kind == "probabilities"
-                ? ModelCalibration.Probabilities(logits)
+                ? ModelCorrections.Probabilities(logits)
                 : heads.ToDictionary(h => h.Name, h => ToDouble(logits[h.Name]), StringComparer.Ordinal);
             foreach (var head in heads)
             {

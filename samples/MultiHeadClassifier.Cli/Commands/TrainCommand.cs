@@ -5,6 +5,7 @@ using MultiHeadClassifier.Cli.Reporting;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Persistence;
 using MultiHeadClassifier.Training;
 using Spectre.Console;
 
@@ -123,7 +124,7 @@ public static class TrainCommand
             // Features and imputation means come from the training file, which RequireSameRun checks is the one the
             // checkpointed run read, so recomputing them gives that run's features.json and imputation.json.
             CheckpointRun.Load(runPath).RequireSameRun(run, trainTable.FileName, validName);
-            checkpoint = TrainingCheckpoint.Load(checkpointPath);
+            checkpoint = CheckpointFile.Load(checkpointPath);
         }
 
         using var model = checkpoint?.Model ?? MultiHeadModel.Create(features.Length, heads, new MultiHeadModelOptions
@@ -143,7 +144,7 @@ public static class TrainCommand
             LearningRate = s.LearningRate,
             Seed = checkpoint?.Seed ?? s.Seed,
             EarlyStoppingPatience = s.EarlyStopping,
-            Checkpoint = s.CheckpointEvery is { } every ? new CheckpointOptions(checkpointPath) { EveryEpochs = every } : null,
+            Checkpoint = s.CheckpointEvery is { } every ? new CheckpointOptions(new CheckpointFile(checkpointPath)) { EveryEpochs = every } : null,
         };
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -163,7 +164,7 @@ public static class TrainCommand
         context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Training on {trainData.RowCount} rows, {features.Length} features, heads {string.Join(", ", heads.Select(h => $"{h.Name} (K={h.ClassCount})"))}."));
         if (checkpoint is not null)
         {
-            context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Resuming from {checkpointPath} at epoch {checkpoint.Epoch} of {s.Epochs} (seed {checkpoint.Seed})."));
+            context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Resuming from {checkpointPath} at epoch {checkpoint.CompletedEpochs} of {s.Epochs} (seed {checkpoint.Seed})."));
         }
 
         TrainingHistory history;
@@ -175,7 +176,7 @@ public static class TrainCommand
         }
         catch (TrainingCanceledException e)
         {
-            throw new OperationCanceledException(Interrupted(e.CompletedEpochs.Count, s.CheckpointEvery, checkpoint?.Epoch, checkpointPath), e, e.CancellationToken);
+            throw new OperationCanceledException(Interrupted(e.CompletedEpochs.Count, s.CheckpointEvery, checkpoint?.CompletedEpochs, checkpointPath), e, e.CancellationToken);
         }
 
         Directory.CreateDirectory(s.Out);
@@ -232,7 +233,7 @@ public static class TrainCommand
             throw new CliException($"--resume: --class-weights {s.Weighting.Name} differs from the checkpoint's model, whose head '{head.Name}' uses {head.Weighting.Name} (or other parameters); give the original run's options.");
         }
 
-        var backbone = model.BuiltInBackbone;
+        var backbone = model.BackboneOptions;
         if (backbone is null || !backbone.HiddenSizes.SequenceEqual(s.Hidden))
         {
             throw new CliException($"--resume: --hidden {string.Join(",", s.Hidden)} differs from the checkpoint's model ({(backbone is null ? "a custom backbone" : string.Join(",", backbone.HiddenSizes))}); give the original run's options.");

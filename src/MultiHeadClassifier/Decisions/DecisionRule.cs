@@ -1,13 +1,16 @@
-using MultiHeadClassifier.Calibration;
+using System.Diagnostics.CodeAnalysis;
+using MultiHeadClassifier.Internal;
 
 namespace MultiHeadClassifier.Decisions;
 
 /// <summary>
 /// Turns a head's class probabilities into one predicted class per row. Different rules minimise different
-/// losses: <see cref="Argmax"/> the error rate, <see cref="OrdinalMedian"/> the expected absolute error on
+/// losses: <see cref="Argmax"/> the error rate, <see cref="Median"/> the expected absolute error on
 /// ordered classes, <see cref="MinimumExpectedCost(double[,])"/> any cost matrix.
 /// </summary>
 /// <remarks>
+/// Each rule has one <see cref="Name"/>, used unchanged by the command line (<c>--decision</c>) and reports:
+/// the property's name in lower case with hyphens, e.g. <c>expected-value</c> for <see cref="ExpectedValue"/>.
 /// Rules are immutable and thread-safe. Every rule validates its input: probabilities rows × K with finite,
 /// non-negative entries and rows summing to 1 (within 1e-3).
 /// </remarks>
@@ -20,12 +23,20 @@ public abstract record DecisionRule
     /// The smallest class k whose cumulative probability p_0 + … + p_k reaches 0.5: the median of the
     /// predicted distribution, which minimises the expected absolute error |y − ŷ| on ordered classes.
     /// </summary>
-    public static DecisionRule OrdinalMedian { get; } = new OrdinalMedianDecisionRule();
+    public static DecisionRule Median { get; } = new OrdinalMedianDecisionRule();
 
     /// <summary>
     /// The expected class Σ c·p_c rounded to the nearest class (midpoints round up) and clamped to 0..K−1.
     /// </summary>
-    public static DecisionRule ExpectedValueRounded { get; } = new ExpectedValueDecisionRule();
+    public static DecisionRule ExpectedValue { get; } = new ExpectedValueDecisionRule();
+
+    /// <summary>The rules that take no parameters, which <see cref="Parse"/> finds by name: argmax, median, expected-value.</summary>
+    public static IReadOnlyList<DecisionRule> Named { get; } = [Argmax, Median, ExpectedValue];
+
+    /// <summary>
+    /// The rule's name: <c>argmax</c>, <c>median</c>, <c>expected-value</c> or <c>minimum-expected-cost</c>.
+    /// </summary>
+    public abstract string Name { get; }
 
     /// <summary>Predicts one class for each row of <paramref name="probabilities"/>.</summary>
     /// <param name="probabilities">Class probabilities, rows × K.</param>
@@ -66,17 +77,33 @@ public abstract record DecisionRule
     /// <exception cref="ArgumentException">The matrix is empty or not square, or an entry is negative or not finite.</exception>
     public static DecisionRule MinimumExpectedCost(double[,] cost) => new MinimumExpectedCostDecisionRule(cost);
 
-    /// <summary>The rule for a <see cref="DecisionRuleKind"/>.</summary>
-    /// <param name="kind">Which rule.</param>
-    /// <returns>The matching shared rule instance.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is not a defined value.</exception>
-    public static DecisionRule FromKind(DecisionRuleKind kind) => kind switch
+    /// <summary>Finds one of the <see cref="Named"/> rules by its <see cref="Name"/>, ignoring case and surrounding white space.</summary>
+    /// <param name="name">A rule name; <c>expected</c>, the command line's earlier name, is read as <c>expected-value</c>.</param>
+    /// <param name="rule">The rule, or null when the name is unknown.</param>
+    /// <returns>Whether the name is known.</returns>
+    public static bool TryParse(string? name, [NotNullWhen(true)] out DecisionRule? rule)
     {
-        DecisionRuleKind.Argmax => Argmax,
-        DecisionRuleKind.OrdinalMedian => OrdinalMedian,
-        DecisionRuleKind.ExpectedValue => ExpectedValueRounded,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown decision rule kind."),
-    };
+        string key = name?.Trim().ToLowerInvariant() ?? string.Empty;
+        key = key == "expected" ? ExpectedValue.Name : key;
+        rule = Named.FirstOrDefault(r => r.Name == key);
+        return rule is not null;
+    }
+
+    /// <summary>Finds one of the <see cref="Named"/> rules by its <see cref="Name"/>.</summary>
+    /// <param name="name">A rule name, in any case.</param>
+    /// <returns>The rule.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException">The name is not one of <see cref="Named"/>'s.</exception>
+    public static DecisionRule Parse(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return TryParse(name, out var rule)
+            ? rule
+            : throw new ArgumentException($"unknown decision rule '{name}'; expected one of: {string.Join(", ", Named.Select(r => r.Name))}.", nameof(name));
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
 
     /// <summary>Chooses the class for one row whose entries have been validated.</summary>
     /// <param name="probabilities">The row's K probabilities; not to be kept or modified.</param>

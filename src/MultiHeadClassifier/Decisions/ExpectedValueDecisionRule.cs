@@ -2,10 +2,13 @@ namespace MultiHeadClassifier.Decisions;
 
 /// <summary>
 /// Predicts round(Σ c·p_c / Σ p_c), midpoints rounded up, clamped to 0..K−1. Use
-/// <see cref="DecisionRule.ExpectedValueRounded"/>.
+/// <see cref="DecisionRule.ExpectedValue"/>.
 /// </summary>
 internal sealed record ExpectedValueDecisionRule : DecisionRule
 {
+    /// <inheritdoc />
+    public override string Name => "expected-value";
+
     private protected override int DecideRow(ReadOnlySpan<double> probabilities)
     {
         double total = 0;

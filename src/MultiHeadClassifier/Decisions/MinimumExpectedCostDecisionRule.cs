@@ -1,4 +1,4 @@
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Internal;
 
 namespace MultiHeadClassifier.Decisions;
 
@@ -8,6 +8,9 @@ namespace MultiHeadClassifier.Decisions;
 /// </summary>
 internal sealed record MinimumExpectedCostDecisionRule : DecisionRule
 {
+    /// <inheritdoc />
+    public override string Name => "minimum-expected-cost";
+
     private readonly double[,] cost;
 
     /// <summary>Validates and copies the cost matrix.</summary>

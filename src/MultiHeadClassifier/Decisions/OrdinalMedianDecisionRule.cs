@@ -2,7 +2,7 @@ namespace MultiHeadClassifier.Decisions;
 
 /// <summary>
 /// Predicts the smallest class whose cumulative probability reaches half the row's total. Use
-/// <see cref="DecisionRule.OrdinalMedian"/>.
+/// <see cref="DecisionRule.Median"/>.
 /// </summary>
 /// <remarks>
 /// The comparison allows a relative slack of 1e-12 so that a row like [0.5, 0.5], whose cumulative sum may
@@ -11,6 +11,9 @@ namespace MultiHeadClassifier.Decisions;
 /// </remarks>
 internal sealed record OrdinalMedianDecisionRule : DecisionRule
 {
+    /// <inheritdoc />
+    public override string Name => "median";
+
     private const double Slack = 1e-12;
 
     private protected override int DecideRow(ReadOnlySpan<double> probabilities)

@@ -1,4 +1,4 @@
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Internal;
 
 namespace MultiHeadClassifier.Evaluation;
 
@@ -15,7 +15,7 @@ namespace MultiHeadClassifier.Evaluation;
 /// </para>
 /// <para>Rows labelled −1 are left out. With no labelled rows the ECE is null and every bin is empty.</para>
 /// </remarks>
-public static class CalibrationError
+internal static class CalibrationError
 {
     /// <summary>The number of equal-width confidence bins: 15.</summary>
     public const int BinCount = 15;

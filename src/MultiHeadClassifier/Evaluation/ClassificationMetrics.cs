@@ -8,7 +8,7 @@ namespace MultiHeadClassifier.Evaluation;
 /// Every method validates its input: labels in −1..K−1, predictions in 0..K−1, equal lengths, K ≥ 1; and throws
 /// <see cref="ArgumentException"/> (or <see cref="ArgumentNullException"/>) naming the bad row otherwise.
 /// </remarks>
-public static class ClassificationMetrics
+internal static class ClassificationMetrics
 {
     /// <summary>Fraction of labelled rows predicted exactly (scikit-learn accuracy_score).</summary>
     /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>

@@ -1,5 +1,5 @@
-using MultiHeadClassifier.Calibration;
 using MultiHeadClassifier.Decisions;
+using MultiHeadClassifier.Internal;
 
 namespace MultiHeadClassifier.Evaluation;
 

@@ -6,4 +6,4 @@ namespace MultiHeadClassifier.Evaluation;
 /// </summary>
 /// <param name="Value">The kappa, or null when undefined.</param>
 /// <param name="UndefinedReason">Why the kappa is undefined, or null when it has a value.</param>
-public sealed record KappaResult(double? Value, string? UndefinedReason);
+internal sealed record KappaResult(double? Value, string? UndefinedReason);

@@ -1,4 +1,4 @@
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Internal;
 
 namespace MultiHeadClassifier.Evaluation;
 

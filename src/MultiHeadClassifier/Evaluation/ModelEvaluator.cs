@@ -1,4 +1,4 @@
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Decisions;
 using MultiHeadClassifier.Modeling;
@@ -21,7 +21,7 @@ public static class ModelEvaluator
         ArgumentNullException.ThrowIfNull(data);
         data.ValidateFor(model.Heads, model.InputWidth);
         rule ??= DecisionRule.Argmax;
-        var probabilities = ModelCalibration.Probabilities(ModelCalibration.Correct(model, model.Predict(data), correction));
+        var probabilities = ModelCorrections.Probabilities(ModelCorrections.Apply(model, model.Predict(data), correction));
         return new EvaluationReport(model.Heads.Select((head, h) =>
         {
             var p = probabilities[head.Name];

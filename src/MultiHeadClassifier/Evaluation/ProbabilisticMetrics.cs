@@ -1,4 +1,4 @@
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Internal;
 
 namespace MultiHeadClassifier.Evaluation;
 
@@ -10,7 +10,7 @@ namespace MultiHeadClassifier.Evaluation;
 /// Probabilities must be rows × K with finite, non-negative entries whose rows sum to 1 within 1e-3;
 /// otherwise an <see cref="ArgumentException"/> names the row.
 /// </remarks>
-public static class ProbabilisticMetrics
+internal static class ProbabilisticMetrics
 {
     /// <summary>The clipping bound for <see cref="NegativeLogLikelihood(int[], double[,])"/>: float64 machine epsilon, 2^−52.</summary>
     public const double Epsilon = 2.220446049250313e-16;

@@ -18,7 +18,7 @@ namespace MultiHeadClassifier.Evaluation;
 /// a report never shows NaN silently. The same holds when there are no labelled rows.
 /// </para>
 /// </remarks>
-public static class QuadraticWeightedKappa
+internal static class QuadraticWeightedKappa
 {
     /// <summary>Reason given when only one class occurs among labels and predictions.</summary>
     public const string SingleClassReason = "undefined: only one class present in labels and predictions";

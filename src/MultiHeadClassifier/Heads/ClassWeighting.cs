@@ -10,7 +10,7 @@ namespace MultiHeadClassifier.Heads;
 /// Notation: <c>n</c> is the number of labelled training rows of the head, <c>K</c> its class count and
 /// <c>count_c</c> the rows labelled with class <c>c</c>. Each strategy documents its normalisation. A constant
 /// factor never changes the weighted-mean loss or the prior correction (it cancels), but it is visible in
-/// <see cref="Modeling.MultiHeadModel.ClassWeights"/>.
+/// <c>MultiHeadModel.ClassWeights</c>.
 /// </remarks>
 public abstract record ClassWeighting
 {
@@ -79,7 +79,10 @@ public abstract record ClassWeighting
     /// <summary>Whether the weights depend on the training labels' class counts.</summary>
     public abstract bool NeedsCounts { get; }
 
-    /// <summary>A short, stable name: <c>none</c>, <c>balanced</c>, <c>sqrt</c>, <c>effective</c> or <c>explicit</c>.</summary>
+    /// <summary>
+    /// A short, stable name, the factory method's name in lower case with hyphens: <c>none</c>, <c>balanced</c>,
+    /// <c>inverse-sqrt</c>, <c>effective-number</c> or <c>explicit</c>. Model files store it.
+    /// </summary>
     public abstract string Name { get; }
 
     /// <summary>Computes the weights for one head.</summary>
@@ -98,13 +101,16 @@ public abstract record ClassWeighting
     /// <summary>The strategy's parameters, for persistence.</summary>
     internal abstract ClassWeightingSpec ToSpec();
 
-    /// <summary>Rebuilds a strategy from <see cref="ToSpec"/>'s output.</summary>
+    /// <summary>
+    /// Rebuilds a strategy from <see cref="ToSpec"/>'s output. Also reads the names model format version 2 wrote,
+    /// <c>sqrt</c> and <c>effective</c>.
+    /// </summary>
     internal static ClassWeighting FromSpec(ClassWeightingSpec spec) => spec.Name switch
     {
         "none" => None,
         "balanced" => Balanced(spec.Smoothing),
-        "sqrt" => InverseSqrt(spec.Smoothing),
-        "effective" => EffectiveNumber(spec.Beta, spec.Smoothing),
+        "inverse-sqrt" or "sqrt" => InverseSqrt(spec.Smoothing),
+        "effective-number" or "effective" => EffectiveNumber(spec.Beta, spec.Smoothing),
         "explicit" => Explicit(spec.Weights ?? throw new InvalidDataException("Explicit class weighting without weights.")),
         _ => throw new InvalidDataException($"Unknown class weighting '{spec.Name}'."),
     };
@@ -164,7 +170,7 @@ public abstract record ClassWeighting
     {
         public override bool NeedsCounts => true;
 
-        public override string Name => "sqrt";
+        public override string Name => "inverse-sqrt";
 
         internal override ClassWeightingSpec ToSpec() => new(Name, 0, Smoothing, null);
 
@@ -180,7 +186,7 @@ public abstract record ClassWeighting
     {
         public override bool NeedsCounts => true;
 
-        public override string Name => "effective";
+        public override string Name => "effective-number";
 
         internal override ClassWeightingSpec ToSpec() => new(Name, Beta, Smoothing, null);
 

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
-using MultiHeadClassifier.Inference;
 using MultiHeadClassifier.Internal;
 using MultiHeadClassifier.Native;
 using TorchSharp;
@@ -13,7 +12,9 @@ namespace MultiHeadClassifier.Modeling;
 /// <summary>
 /// A multi-head classifier: head definitions, a <see cref="MultiHeadNetwork"/> (shared backbone plus one linear
 /// head per category), the resolved class weights, the feature standardisation and optional per-head
-/// temperatures. It predicts without a trainer; <see cref="Training.MultiHeadTrainer"/> fits its weights.
+/// temperatures. It predicts without a trainer; <c>MultiHeadClassifier.Training.MultiHeadTrainer</c> fits its
+/// weights, and <c>MultiHeadClassifier.Persistence.ModelFile</c> saves and loads it (<c>model.Save(path)</c>,
+/// <c>MultiHeadModel.Load(path)</c>).
 /// </summary>
 /// <remarks>
 /// Thread-safety: <see cref="Predict(float[,], int)"/> may be called from several threads at once. Training,
@@ -41,10 +42,10 @@ public sealed class MultiHeadModel : IDisposable
         InputWidth = inputWidth;
         Heads = [.. heads];
         Options = options;
-        BuiltInBackbone = builtInBackbone;
+        BackboneOptions = builtInBackbone;
         BackboneOutputWidth = backboneOutputWidth;
         Random = random;
-        DeviceType = new Device(options.Device);
+        Device = new Device(options.Device);
         Network = new MultiHeadNetwork(backbone, backboneOutputWidth, heads);
         if (options.Seed is { } seed)
         {
@@ -52,7 +53,7 @@ public sealed class MultiHeadModel : IDisposable
             ParameterInitializer.ResetLinearLayers(builtInBackbone is null ? Network.HeadLayer : Network, generator);
         }
 
-        Network.to(DeviceType);
+        Network.to(Device);
         Network.eval();
     }
 
@@ -65,8 +66,8 @@ public sealed class MultiHeadModel : IDisposable
     /// <summary>The options the model was built with.</summary>
     public MultiHeadModelOptions Options { get; }
 
-    /// <summary>The built-in backbone's configuration, or null for a custom backbone.</summary>
-    public MlpBackboneOptions? BuiltInBackbone { get; }
+    /// <summary>The options of the built-in MLP backbone, or null for a custom backbone.</summary>
+    public MlpBackboneOptions? BackboneOptions { get; }
 
     /// <summary>The backbone's output width (the heads' input width).</summary>
     public int BackboneOutputWidth { get; }
@@ -76,8 +77,8 @@ public sealed class MultiHeadModel : IDisposable
 
     /// <summary>
     /// The class weights each head was trained with, keyed by head name. Null until the first
-    /// <see cref="Training.MultiHeadTrainer.Fit(MultiHeadModel, MultiHeadDataset, MultiHeadDataset?, CancellationToken)"/> resolves them from the heads'
-    /// <see cref="ClassWeighting"/> and the training labels' class counts. Prior correction uses these.
+    /// <c>MultiHeadTrainer.Fit</c> resolves them from the heads' <see cref="ClassWeighting"/> and the training
+    /// labels' class counts. Prior correction uses these.
     /// </summary>
     public IReadOnlyDictionary<string, float[]>? ClassWeights => _classWeights;
 
@@ -85,14 +86,15 @@ public sealed class MultiHeadModel : IDisposable
     public FeatureStandardizer? Standardizer => _standardizer;
 
     /// <summary>Per-head temperatures fitted by temperature scaling, or null. Saved with the model.</summary>
-    /// <remarks>Set by <see cref="Calibration.ModelCalibration.FitTemperatures"/>.</remarks>
+    /// <remarks>Set by <c>ModelCorrections.FitTemperatures</c>.</remarks>
     public IReadOnlyDictionary<string, double>? Temperatures { get; set; }
 
     /// <summary>Whether <see cref="Temperatures"/> were fitted on prior-corrected logits (true) or raw logits (false).</summary>
     /// <value>Default true.</value>
     public bool TemperaturesAfterPriorCorrection { get; set; } = true;
 
-    internal Device DeviceType { get; }
+    /// <summary>The device the network lives on.</summary>
+    internal Device Device { get; }
 
     internal RandomSource Random { get; }
 
@@ -170,13 +172,12 @@ public sealed class MultiHeadModel : IDisposable
     }
 
     /// <summary>
-    /// Predicts raw logits as tensors, for TorchSharp users. Runs in eval and inference mode. The caller owns the
-    /// returned tensors (they are views of one [rows, ΣK] tensor).
+    /// Predicts raw logits as tensors, for TorchSharp users. Runs in eval and inference mode.
     /// </summary>
     /// <param name="features">[rows, <see cref="InputWidth"/>] float32 features on any device.</param>
-    /// <returns>[rows, K] logits keyed by head name.</returns>
+    /// <returns>[rows, K] logits per head, on the model's device; the caller disposes the result.</returns>
     /// <exception cref="ArgumentException">The tensor has the wrong shape, or a NaN or infinite value (the message names its row and column).</exception>
-    public IReadOnlyDictionary<string, Tensor> PredictTensors(Tensor features)
+    public MultiHeadTensorPrediction PredictTensors(Tensor features)
     {
         ArgumentNullException.ThrowIfNull(features);
         if (features.dim() != 2 || features.shape[1] != InputWidth)
@@ -187,7 +188,7 @@ public sealed class MultiHeadModel : IDisposable
         EnsureEvalMode();
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
-        var input = features.to(float32).to(DeviceType);
+        var input = features.to(float32).to(Device);
         var finite = isfinite(input);
         if (!finite.all().item<bool>())
         {
@@ -210,19 +211,8 @@ public sealed class MultiHeadModel : IDisposable
             t.MoveToOuterDisposeScope();
         }
 
-        return result;
+        return new MultiHeadTensorPrediction(result, rows);
     }
-
-    /// <summary>Saves the model to one file, atomically. See <see cref="Persistence.ModelSerializer"/>.</summary>
-    /// <param name="path">The file to write.</param>
-    public void Save(string path) => Persistence.ModelSerializer.Save(this, path);
-
-    /// <summary>Loads a model saved with <see cref="Save"/>. See <see cref="Persistence.ModelSerializer.Load"/>.</summary>
-    /// <param name="path">The file to read.</param>
-    /// <param name="customBackbone">For a model with a custom backbone, a factory for an untrained instance of it; its weights are loaded from the file.</param>
-    /// <returns>The model.</returns>
-    public static MultiHeadModel Load(string path, Func<nn.Module<Tensor, Tensor>>? customBackbone = null) =>
-        Persistence.ModelSerializer.Load(path, customBackbone);
 
     /// <inheritdoc />
     public void Dispose()
@@ -255,8 +245,8 @@ public sealed class MultiHeadModel : IDisposable
             if (_standardizerTensors is null)
             {
                 using var noGrad = no_grad();
-                var mean = tensor(_standardizer.Means.Select(m => (float)m).ToArray(), device: DeviceType).DetachFromDisposeScope();
-                var scale = tensor(_standardizer.Scales.Select(v => (float)v).ToArray(), device: DeviceType).DetachFromDisposeScope();
+                var mean = tensor(_standardizer.Means.Select(m => (float)m).ToArray(), device: Device).DetachFromDisposeScope();
+                var scale = tensor(_standardizer.Scales.Select(v => (float)v).ToArray(), device: Device).DetachFromDisposeScope();
                 _standardizerTensors = (mean, scale);
             }
 
@@ -318,9 +308,9 @@ public sealed class MultiHeadModel : IDisposable
                 values.CopyTo(destination);
             }
 
-            if (DeviceType.type != TorchSharp.DeviceType.CPU)
+            if (Device.type != DeviceType.CPU)
             {
-                x = x.to(DeviceType);
+                x = x.to(Device);
             }
 
             // One copy of the [count, ΣK] logits, then each head's block of each row into its result array.

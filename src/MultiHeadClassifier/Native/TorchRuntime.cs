@@ -8,7 +8,7 @@ namespace MultiHeadClassifier.Native;
 /// <see cref="TorchNativeLoadException"/> that explains the cause instead of a bare <see cref="TypeInitializationException"/>.
 /// </summary>
 /// <remarks>Thread-safe. Every public entry point of the library calls <see cref="EnsureLoaded"/>.</remarks>
-public static class TorchRuntime
+internal static class TorchRuntime
 {
     private static readonly Lazy<Exception?> LoadError = new(TryLoad, LazyThreadSafetyMode.ExecutionAndPublication);
 

@@ -1,11 +1,14 @@
 namespace MultiHeadClassifier.Training;
 
 /// <summary>
-/// Periodic training checkpoints: every <see cref="EveryEpochs"/> epochs the trainer atomically overwrites
-/// <see cref="Path"/> with everything needed to resume the run exactly (see <see cref="TrainingCheckpoint"/>).
+/// Periodic training checkpoints: every <see cref="EveryEpochs"/> epochs the trainer hands <see cref="Store"/>
+/// everything needed to resume the run exactly (see <see cref="TrainingCheckpoint"/>).
 /// </summary>
-/// <param name="Path">The checkpoint file; its folder must exist. Conventionally ends in <c>.mhcckpt</c>.</param>
-public sealed record CheckpointOptions(string Path)
+/// <param name="Store">
+/// Where checkpoints go, for example <c>new CheckpointFile("run.mhcckpt")</c> from
+/// <c>MultiHeadClassifier.Persistence</c>, which atomically overwrites one file.
+/// </param>
+public sealed record CheckpointOptions(ICheckpointStore Store)
 {
     /// <summary>Writes a checkpoint after every epoch whose number is a multiple of this.</summary>
     /// <value>Default 1: after every epoch. At least 1.</value>
@@ -16,9 +19,9 @@ public sealed record CheckpointOptions(string Path)
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(Path))
+        if (Store is null)
         {
-            errors.Add("Checkpoint.Path must not be empty.");
+            errors.Add("Checkpoint.Store must not be null.");
         }
 
         if (EveryEpochs < 1)

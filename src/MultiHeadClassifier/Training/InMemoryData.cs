@@ -19,7 +19,7 @@ internal sealed class InMemoryData(MultiHeadDataset data) : ITrainingData
     public IPreparedData Prepare(MultiHeadModel model, MultiHeadLoss loss)
     {
         using var scope = NewDisposeScope();
-        var (x, y) = TensorData.ToTensors(data, 0, data.RowCount, model.DeviceType);
+        var (x, y) = TensorData.ToTensors(data, 0, data.RowCount, model.Device);
         var features = model.Prepare(x).DetachFromDisposeScope();
         var targets = loss.PrepareTargets(y);
         targets.Columns.DetachFromDisposeScope();

@@ -71,7 +71,7 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
                 var data = owner.Checked(batch, index++);
                 yield return () =>
                 {
-                    var (x, y) = TensorData.ToTensors(data, 0, data.RowCount, owner.Model.DeviceType);
+                    var (x, y) = TensorData.ToTensors(data, 0, data.RowCount, owner.Model.Device);
                     return new TrainingBatch(owner.Model.Prepare(x), y, loss.PrepareTargets(y));
                 };
             }

@@ -1,26 +1,25 @@
+using System.Text;
 using MultiHeadClassifier.Modeling;
-using MultiHeadClassifier.Persistence;
+using MultiHeadClassifier.Training.Optimization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Training;
 
 /// <summary>
-/// A training run saved at the end of an epoch by <see cref="MultiHeadTrainerOptions.Checkpoint"/>: the model
-/// (weights, class weights, standardisation), the optimizer state, the completed epoch count, the states of the
-/// shuffling and dropout generators, the history so far and the early-stopping state.
+/// A training run as it stood at the end of an epoch: the model (weights, class weights, standardisation), the
+/// optimizer state, the completed epochs, the states of the shuffling and dropout generators, and the
+/// early-stopping state. The trainer hands one to <see cref="CheckpointOptions.Store"/> every
+/// <see cref="CheckpointOptions.EveryEpochs"/> epochs;
 /// <see cref="MultiHeadTrainer.Resume(TrainingCheckpoint, Data.MultiHeadDataset, Data.MultiHeadDataset?, CancellationToken)"/>
-/// continues from it to the same weights, bit for bit on CPU, as a run that was never interrupted.
+/// continues from one to the same weights, bit for bit on CPU, as a run that was never interrupted.
 /// </summary>
 /// <remarks>
-/// The file starts with the 8 ASCII bytes <c>MHCCHKPT</c> and a format version (<see cref="FormatVersion"/>);
-/// it is written atomically, so a crash during a save leaves the previous checkpoint intact.
-/// The caller owns <see cref="Model"/> and disposes it.
+/// Read one from a file with <c>MultiHeadClassifier.Persistence.CheckpointFile.Load</c>. The caller owns a
+/// loaded checkpoint's <see cref="Model"/> and disposes it. Not thread-safe.
 /// </remarks>
 public sealed class TrainingCheckpoint
 {
-    /// <summary>The checkpoint format version this library writes and the newest it reads.</summary>
-    public const int FormatVersion = 1;
-
     internal TrainingCheckpoint(MultiHeadModel model, TrainingRunState state, OptimizerKind optimizer, byte[] optimizerState, byte[] shuffleState, byte[] dropoutState, string sourceName)
     {
         Model = model;
@@ -32,11 +31,11 @@ public sealed class TrainingCheckpoint
         SourceName = sourceName;
     }
 
-    /// <summary>The model as it was at the end of <see cref="Epoch"/>. Resuming trains it in place.</summary>
+    /// <summary>The model as it was at the end of the last completed epoch. Resuming trains it in place.</summary>
     public MultiHeadModel Model { get; }
 
     /// <summary>The number of completed epochs.</summary>
-    public int Epoch => State.Epochs.Count;
+    public int CompletedEpochs => State.Epochs.Count;
 
     /// <summary>The seed the run started with.</summary>
     public long Seed => State.Seed;
@@ -50,33 +49,77 @@ public sealed class TrainingCheckpoint
     /// <summary>With early stopping, the best epoch so far; otherwise null.</summary>
     public int? BestEpoch => State.BestEpoch;
 
+    /// <summary>The bookkeeping besides tensors: epochs, seed, early-stopping state.</summary>
     internal TrainingRunState State { get; }
 
+    /// <summary>The optimizer's step count and moments, as written by <see cref="FlatOptimizer.Save"/>.</summary>
     internal byte[] OptimizerState { get; }
 
+    /// <summary>The shuffling generator's state.</summary>
     internal byte[] ShuffleState { get; }
 
+    /// <summary>The dropout generator's state.</summary>
     internal byte[] DropoutState { get; }
 
-    /// <summary>Names the checkpoint's file in error messages.</summary>
+    /// <summary>Names the checkpoint's origin (its file) in error messages.</summary>
     internal string SourceName { get; }
 
-    /// <summary>Loads a checkpoint file.</summary>
-    /// <param name="path">The file written by a trainer with <see cref="MultiHeadTrainerOptions.Checkpoint"/>.</param>
-    /// <param name="customBackbone">For a model with a custom backbone: a factory for an untrained instance (see <see cref="ModelSerializer.Load"/>).</param>
-    /// <param name="device">The device to load onto. Default "cpu".</param>
-    /// <returns>The checkpoint.</returns>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a checkpoint, is truncated or corrupt, or has a newer format version.</exception>
-    public static TrainingCheckpoint Load(string path, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
+    /// <summary>Captures a running training's state; the model is referenced, everything else copied.</summary>
+    internal static TrainingCheckpoint Capture(MultiHeadModel model, OptimizerKind kind, FlatOptimizer optimizer, Generator shuffle, Generator dropout, TrainingRunState state)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path))
+        byte[] optimizerState;
+        using (var buffer = new MemoryStream())
         {
-            throw new FileNotFoundException($"Checkpoint file '{path}' does not exist.", path);
+            using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+            {
+                optimizer.Save(writer);
+            }
+
+            optimizerState = buffer.ToArray();
         }
 
-        using var stream = File.OpenRead(path);
-        return CheckpointSerializer.Read(stream, path, customBackbone, device);
+        return new TrainingCheckpoint(model, state.Clone(), kind, optimizerState, GeneratorState(shuffle), GeneratorState(dropout), "the running training");
+    }
+
+    /// <summary>Restores the optimizer's state.</summary>
+    /// <exception cref="InvalidDataException">The state is corrupt or does not match the model.</exception>
+    internal void RestoreOptimizer(FlatOptimizer optimizer)
+    {
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(OptimizerState, writable: false));
+            optimizer.Load(reader);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"The optimizer state in '{SourceName}' does not match the model: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Restores the shuffling and dropout generators' states.</summary>
+    /// <exception cref="InvalidDataException">A state is corrupt.</exception>
+    internal void RestoreGenerators(Generator shuffle, Generator dropout)
+    {
+        RestoreGenerator(shuffle, ShuffleState);
+        RestoreGenerator(dropout, DropoutState);
+    }
+
+    private void RestoreGenerator(Generator generator, byte[] state)
+    {
+        try
+        {
+            using var tensor = torch.tensor(state);
+            generator.set_state(tensor);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"The random generator state in '{SourceName}' is corrupt: {e.Message}", e);
+        }
+    }
+
+    private static byte[] GeneratorState(Generator generator)
+    {
+        using var state = generator.get_state();
+        return state.data<byte>().ToArray();
     }
 }

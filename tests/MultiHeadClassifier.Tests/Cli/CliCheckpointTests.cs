@@ -2,6 +2,7 @@ using System.Globalization;
 using FluentAssertions;
 using MultiHeadClassifier.Cli;
 using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Persistence;
 using MultiHeadClassifier.Training;
 using Xunit;
 
@@ -51,10 +52,10 @@ public sealed class CliCheckpointTests : IDisposable
         var interrupted = _workspace.Run(interruptingLog, interrupt.Token, [.. TrainArgs(b), "--seed", "3"]);
         float[] atCheckpoint;
         int checkpointEpoch;
-        var checkpoint = TrainingCheckpoint.Load(checkpointPath);
+        var checkpoint = CheckpointFile.Load(checkpointPath);
         using (var model = checkpoint.Model)
         {
-            checkpointEpoch = checkpoint.Epoch;
+            checkpointEpoch = checkpoint.CompletedEpochs;
             atCheckpoint = Logits(model);
         }
 

@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using FluentAssertions;
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Decisions;
 using MultiHeadClassifier.Evaluation;
 using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Persistence;
 using Xunit;
 
 namespace MultiHeadClassifier.Tests.Cli;
@@ -48,7 +49,7 @@ public sealed class CliCommandTests(TrainedCliWorkspace trained) : IClassFixture
         result.ExitCode.Should().Be(0, result.Stderr);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         using var model = MultiHeadModel.Load(Path.Combine(trained.ModelDir, "model.mhc"));
-        var expected = ModelEvaluator.Evaluate(model, Workspace.Data.Slice(300, 100), LogitCorrection.Prior, DecisionRule.OrdinalMedian);
+        var expected = ModelEvaluator.Evaluate(model, Workspace.Data.Slice(300, 100), LogitCorrection.Prior, DecisionRule.Median);
         foreach (string head in CliWorkspace.HeadNames)
         {
             var h = doc.RootElement.GetProperty("heads").GetProperty(head);
@@ -85,7 +86,7 @@ public sealed class CliCommandTests(TrainedCliWorkspace trained) : IClassFixture
         for (int i = 0; i < order.Length; i++)
         {
             var row = Workspace.Data.Slice(order[i], 1);
-            var probabilities = ModelCalibration.Probabilities(model.Predict(new MultiHeadDataset(Features(row))));
+            var probabilities = ModelCorrections.Probabilities(model.Predict(new MultiHeadDataset(Features(row))));
             var expected = CliWorkspace.HeadNames.Select(h => DecisionRule.Argmax.Decide(probabilities[h])[0].ToString(CultureInfo.InvariantCulture));
             lines[i + 1].Should().Be(string.Join(",", expected), $"output row {i} is input row {order[i]}");
         }

@@ -26,7 +26,7 @@ public class DecisionRuleSpecs
     public void When_the_distribution_is_bimodal_it_should_let_the_median_pick_the_first_class_reaching_half()
     {
         // Act
-        int[] predicted = DecisionRule.OrdinalMedian.Decide(Disagreeing);
+        int[] predicted = DecisionRule.Median.Decide(Disagreeing);
 
         // Assert
         predicted.Should().Equal(1);
@@ -36,7 +36,7 @@ public class DecisionRuleSpecs
     public void When_the_distribution_is_bimodal_it_should_let_the_expected_value_pick_the_rounded_mean()
     {
         // Act
-        int[] predicted = DecisionRule.ExpectedValueRounded.Decide(Disagreeing);
+        int[] predicted = DecisionRule.ExpectedValue.Decide(Disagreeing);
 
         // Assert
         predicted.Should().Equal(2);
@@ -51,11 +51,11 @@ public class DecisionRuleSpecs
         var threeClass = new double[,] { { 0, 0.5, 0.5 } };
 
         // Act
-        int expectedTwo = DecisionRule.ExpectedValueRounded.Decide(twoClass)[0];
-        int expectedThree = DecisionRule.ExpectedValueRounded.Decide(threeClass)[0];
+        int expectedTwo = DecisionRule.ExpectedValue.Decide(twoClass)[0];
+        int expectedThree = DecisionRule.ExpectedValue.Decide(threeClass)[0];
         int argmaxThree = DecisionRule.Argmax.Decide(threeClass)[0];
-        int medianTwo = DecisionRule.OrdinalMedian.Decide(twoClass)[0];
-        int medianThree = DecisionRule.OrdinalMedian.Decide(threeClass)[0];
+        int medianTwo = DecisionRule.Median.Decide(twoClass)[0];
+        int medianThree = DecisionRule.Median.Decide(threeClass)[0];
 
         // Assert
         expectedTwo.Should().Be(1);
@@ -165,7 +165,7 @@ public class DecisionRuleSpecs
         var p = new double[,] { { 0.5, 0.5 }, { 2.0, 1.0 } };
 
         // Act
-        Action act = () => DecisionRule.OrdinalMedian.Decide(p);
+        Action act = () => DecisionRule.Median.Decide(p);
 
         // Assert
         act.Should().Throw<ArgumentException>().WithMessage("*row 1 sum to 3*");
@@ -185,13 +185,13 @@ public class DecisionRuleSpecs
     }
 
     [Theory]
-    [InlineData(DecisionRuleKind.Argmax, 4)]
-    [InlineData(DecisionRuleKind.OrdinalMedian, 1)]
-    [InlineData(DecisionRuleKind.ExpectedValue, 2)]
-    public void When_created_from_a_kind_it_should_behave_like_the_named_rule(DecisionRuleKind kind, int expected)
+    [InlineData("argmax", 4)]
+    [InlineData("median", 1)]
+    [InlineData("expected-value", 2)]
+    public void When_parsed_from_its_name_it_should_behave_like_the_named_rule(string name, int expected)
     {
         // Act
-        int[] predicted = DecisionRule.FromKind(kind).Decide(Disagreeing);
+        int[] predicted = DecisionRule.Parse(name).Decide(Disagreeing);
 
         // Assert
         predicted.Should().Equal(expected);

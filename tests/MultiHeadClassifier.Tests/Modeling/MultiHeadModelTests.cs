@@ -1,6 +1,7 @@
 using FluentAssertions;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Persistence;
 using MultiHeadClassifier.Training;
 using TorchSharp;
 using Xunit;
@@ -29,7 +30,7 @@ public class MultiHeadModelTests
         var modules = model.Network.named_modules().ToDictionary(m => m.name, m => m.module);
         using var hidden = ((nn.Module<Tensor, Tensor>)modules["backbone"]).forward(x);
 
-        var heads = model.PredictTensors(x);
+        using var heads = model.PredictTensors(x);
 
         foreach (var name in new[] { "a", "b", "c" })
         {
@@ -60,14 +61,14 @@ public class MultiHeadModelTests
         using var x = tensor(data.Features.ToArray(), [2500, 8]);
 
         // Act
-        var expected = model.PredictTensors(x);
+        using var expected = model.PredictTensors(x);
         var fromArray = model.Predict(rectangular, batchSize: 300);
         var fromJagged = model.Predict(jagged, batchSize: 300);
         var fromDataset = model.Predict(data, batchSize: 300);
 
         // Assert
         model.Standardizer.Should().NotBeNull();
-        foreach (var (name, logits) in expected)
+        foreach (var (name, logits) in expected.Logits)
         {
             float[] values = logits.contiguous().data<float>().ToArray();
             foreach (var prediction in new[] { fromArray, fromJagged, fromDataset })
@@ -140,12 +141,8 @@ public class MultiHeadModelTests
         var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
         {
             barrier.SignalAndWait();
-            var logits = model.PredictTensors(x);
+            using var logits = model.PredictTensors(x);
             results[t] = logits["acting"].contiguous().data<float>().ToArray();
-            foreach (var tensor in logits.Values)
-            {
-                tensor.Dispose();
-            }
         })).ToArray();
         foreach (var thread in threads)
         {
@@ -157,7 +154,7 @@ public class MultiHeadModelTests
             thread.Join();
         }
 
-        var sequential = model.PredictTensors(x);
+        using var sequential = model.PredictTensors(x);
         float[] expected = sequential["acting"].contiguous().data<float>().ToArray();
 
         // Assert

@@ -21,7 +21,7 @@ public sealed class ModelLoaderFuzzTests : IDisposable
         // Arrange: one valid file, then 200 seeded mutations of it.
         using var model = MultiHeadModel.Create(4, TestData.Heads(), new MultiHeadModelOptions { Seed = 1, Backbone = new() { HiddenSizes = [3] } });
         using var buffer = new MemoryStream();
-        ModelSerializer.Write(model, buffer);
+        ModelFile.Write(model, buffer);
         byte[] valid = buffer.ToArray();
         int jsonEnd = 16 + BitConverter.ToInt32(valid, 12);
         var random = new Random(1234);

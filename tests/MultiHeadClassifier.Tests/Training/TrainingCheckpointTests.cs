@@ -25,7 +25,7 @@ public sealed class TrainingCheckpointTests : IDisposable
         Optimizer = optimizer,
         LearningRateSchedule = LearningRateSchedule.Cosine(0.1),
         Seed = 11,
-        Checkpoint = new CheckpointOptions(CheckpointPath) { EveryEpochs = 2 },
+        Checkpoint = new CheckpointOptions(new CheckpointFile(CheckpointPath)) { EveryEpochs = 2 },
     };
 
     private static MultiHeadModel NewModel() =>
@@ -61,14 +61,14 @@ public sealed class TrainingCheckpointTests : IDisposable
             act.Should().Throw<SimulatedCrash>();
         }
 
-        var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+        var checkpoint = CheckpointFile.Load(CheckpointPath);
         using var resumed = checkpoint.Model;
         float[] atCheckpoint = TestData.Flatten(resumed.Network.parameters());
         var history = new MultiHeadTrainer(Options(optimizer) with { EarlyStoppingPatience = 100, WeightDecay = weightDecay }).Resume(checkpoint, train, validation);
         float[] final = TestData.Flatten(resumed.Network.parameters());
 
         // Assert
-        checkpoint.Epoch.Should().Be(4, "checkpoints are written every 2 epochs and the crash came during epoch 5");
+        checkpoint.CompletedEpochs.Should().Be(4, "checkpoints are written every 2 epochs and the crash came during epoch 5");
         atCheckpoint.Should().NotEqual(final, "epochs 5 to 7 must have trained the resumed model");
         final.Should().Equal(uninterrupted, "resuming must reproduce the uninterrupted run exactly");
         history.Epochs.Select(e => e.Epoch).Should().Equal(1, 2, 3, 4, 5, 6, 7);
@@ -97,12 +97,12 @@ public sealed class TrainingCheckpointTests : IDisposable
             act.Should().Throw<SimulatedCrash>();
         }
 
-        var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+        var checkpoint = CheckpointFile.Load(CheckpointPath);
         using var resumed = checkpoint.Model;
         new MultiHeadTrainer(Options()).Resume(checkpoint, source);
 
         // Assert
-        checkpoint.Epoch.Should().Be(4);
+        checkpoint.CompletedEpochs.Should().Be(4);
         TestData.Flatten(resumed.Network.parameters()).Should().Equal(uninterrupted);
     }
 
@@ -121,7 +121,7 @@ public sealed class TrainingCheckpointTests : IDisposable
         // Act
         float[] Resume()
         {
-            var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+            var checkpoint = CheckpointFile.Load(CheckpointPath);
             using var model = checkpoint.Model;
             trainer.Resume(checkpoint, train).Epochs.Should().HaveCount(4);
             return TestData.Flatten(model.Network.parameters());
@@ -141,7 +141,7 @@ public sealed class TrainingCheckpointTests : IDisposable
             new MultiHeadTrainer(Options() with { Epochs = 2 }).Fit(model, train);
         }
 
-        var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+        var checkpoint = CheckpointFile.Load(CheckpointPath);
         using var resumed = checkpoint.Model;
         float[] before = TestData.Flatten(resumed.Network.parameters());
 
@@ -161,12 +161,12 @@ public sealed class TrainingCheckpointTests : IDisposable
         using var model = NewModel();
 
         // Act
-        new MultiHeadTrainer(Options() with { Epochs = 8, Checkpoint = new CheckpointOptions(CheckpointPath) { EveryEpochs = 3 } }).Fit(model, train);
-        var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+        new MultiHeadTrainer(Options() with { Epochs = 8, Checkpoint = new CheckpointOptions(new CheckpointFile(CheckpointPath)) { EveryEpochs = 3 } }).Fit(model, train);
+        var checkpoint = CheckpointFile.Load(CheckpointPath);
         using var loaded = checkpoint.Model;
 
         // Assert
-        checkpoint.Epoch.Should().Be(6, "6 is the last multiple of 3 not above 8");
+        checkpoint.CompletedEpochs.Should().Be(6, "6 is the last multiple of 3 not above 8");
         checkpoint.Epochs.Select(e => e.Epoch).Should().Equal(1, 2, 3, 4, 5, 6);
         checkpoint.Seed.Should().Be(11);
         checkpoint.Optimizer.Should().Be(OptimizerKind.Adam);
@@ -183,7 +183,7 @@ public sealed class TrainingCheckpointTests : IDisposable
             new MultiHeadTrainer(Options() with { Epochs = 2 }).Fit(model, train);
         }
 
-        var checkpoint = TrainingCheckpoint.Load(CheckpointPath);
+        var checkpoint = CheckpointFile.Load(CheckpointPath);
         using var resumed = checkpoint.Model;
 
         // Act
@@ -199,7 +199,7 @@ public sealed class TrainingCheckpointTests : IDisposable
         // Arrange
         using var model = NewModel();
         string missing = Path.Combine(_folder, "missing", "run.mhcckpt");
-        var options = Options() with { Checkpoint = new CheckpointOptions(missing) };
+        var options = Options() with { Checkpoint = new CheckpointOptions(new CheckpointFile(missing)) };
 
         // Act
         var act = () => new MultiHeadTrainer(options).Fit(model, TestData.Ratings(50, seed: 8));
@@ -214,7 +214,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     [InlineData(-2)]
     public void When_checkpoint_every_epochs_is_not_positive_the_trainer_should_reject_it(int every)
     {
-        var act = () => new MultiHeadTrainer(new MultiHeadTrainerOptions { Checkpoint = new CheckpointOptions("x.mhcckpt") { EveryEpochs = every } });
+        var act = () => new MultiHeadTrainer(new MultiHeadTrainerOptions { Checkpoint = new CheckpointOptions(new CheckpointFile("x.mhcckpt")) { EveryEpochs = every } });
 
         act.Should().Throw<ArgumentException>().WithMessage($"*Checkpoint.EveryEpochs must be at least 1, but was {every}*");
     }
@@ -225,10 +225,10 @@ public sealed class TrainingCheckpointTests : IDisposable
         // Arrange
         using var model = NewModel();
         string modelPath = Path.Combine(_folder, "model.mhc");
-        ModelSerializer.Save(model, modelPath);
+        ModelFile.Save(model, modelPath);
 
         // Act
-        var act = () => TrainingCheckpoint.Load(modelPath);
+        var act = () => CheckpointFile.Load(modelPath);
 
         // Assert
         act.Should().Throw<InvalidDataException>().WithMessage("*model.mhc' is not a MultiHeadClassifier training checkpoint file*");
@@ -251,7 +251,7 @@ public sealed class TrainingCheckpointTests : IDisposable
         foreach (int length in new[] { 0, 7, 12, bytes.Length - 1 }.Concat(Enumerable.Range(0, 40).Select(_ => random.Next(bytes.Length))))
         {
             File.WriteAllBytes(cut, bytes[..length]);
-            var act = () => TrainingCheckpoint.Load(cut);
+            var act = () => CheckpointFile.Load(cut);
             act.Should().Throw<InvalidDataException>().WithMessage("*cut.mhcckpt*", $"a checkpoint cut at {length} of {bytes.Length} bytes is invalid");
         }
     }
@@ -280,7 +280,7 @@ public sealed class TrainingCheckpointTests : IDisposable
             File.WriteAllBytes(corrupt, bytes);
 
             // Act
-            var act = () => TrainingCheckpoint.Load(corrupt);
+            var act = () => CheckpointFile.Load(corrupt);
 
             // Assert: a changed magic or version is named as such; any other change fails the checksum.
             act.Should().Throw<InvalidDataException>($"seed {1000 + seed}").WithMessage("*corrupt.mhcckpt*");
@@ -297,14 +297,14 @@ public sealed class TrainingCheckpointTests : IDisposable
         }
 
         byte[] bytes = File.ReadAllBytes(CheckpointPath);
-        BitConverter.GetBytes(TrainingCheckpoint.FormatVersion + 1).CopyTo(bytes, 8);
+        BitConverter.GetBytes(CheckpointFile.FormatVersion + 1).CopyTo(bytes, 8);
         File.WriteAllBytes(CheckpointPath, bytes);
 
         // Act
-        var act = () => TrainingCheckpoint.Load(CheckpointPath);
+        var act = () => CheckpointFile.Load(CheckpointPath);
 
         // Assert
-        act.Should().Throw<InvalidDataException>().WithMessage($"*training checkpoint format version {TrainingCheckpoint.FormatVersion + 1}*Upgrade*");
+        act.Should().Throw<InvalidDataException>().WithMessage($"*training checkpoint format version {CheckpointFile.FormatVersion + 1}*Upgrade*");
     }
 
     private sealed class SimulatedCrash : Exception;

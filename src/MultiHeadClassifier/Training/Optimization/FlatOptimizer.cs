@@ -25,14 +25,6 @@ internal abstract class FlatOptimizer : IDisposable
     /// <summary>The parameters.</summary>
     protected FlatParameters Parameters { get; }
 
-    /// <summary>Creates the optimizer for a trainer setting.</summary>
-    public static FlatOptimizer Create(OptimizerKind kind, FlatParameters parameters, double learningRate, double weightDecay, double momentum) => kind switch
-    {
-        OptimizerKind.AdamW => new FlatAdam(parameters, learningRate, weightDecay, decoupledWeightDecay: true),
-        OptimizerKind.Sgd => new FlatSgd(parameters, learningRate, weightDecay, momentum),
-        _ => new FlatAdam(parameters, learningRate, weightDecay, decoupledWeightDecay: false),
-    };
-
     /// <summary>Applies one update from the current gradients.</summary>
     public abstract void Step();
 

@@ -39,7 +39,7 @@ public class FlatOptimizerTests
         using var referenceNetwork = NewNetwork(3);
         using var x = randn(8, 6, generator: new Generator(4, CPU));
         using var flat = new FlatParameters(flatNetwork.parameters());
-        using var optimizer = FlatOptimizer.Create(kind, flat, 0.05, weightDecay, momentum: 0.9);
+        using var optimizer = OptimizerFactory.Create(kind, flat, 0.05, weightDecay, momentum: 0.9);
         var referenceParameters = referenceNetwork.parameters().ToArray();
         using optim.Optimizer reference = kind switch
         {
@@ -104,8 +104,8 @@ public class FlatOptimizerTests
         using var x = randn(8, 6, generator: new Generator(8, CPU));
         using var flat = new FlatParameters(network.parameters());
         using var twinFlat = new FlatParameters(twin.parameters());
-        using var optimizer = FlatOptimizer.Create(OptimizerKind.Adam, flat, 0.05, 0, 0);
-        using var twinOptimizer = FlatOptimizer.Create(OptimizerKind.Adam, twinFlat, 0.05, 0, 0);
+        using var optimizer = OptimizerFactory.Create(OptimizerKind.Adam, flat, 0.05, 0, 0);
+        using var twinOptimizer = OptimizerFactory.Create(OptimizerKind.Adam, twinFlat, 0.05, 0, 0);
         void Step(FlatParameters p, FlatOptimizer o, Sequential n)
         {
             using var scope = NewDisposeScope();
@@ -132,7 +132,7 @@ public class FlatOptimizerTests
         // Assert
         TestData.Flatten(twin.parameters()).Should().Equal(TestData.Flatten(network.parameters()));
         state.Position = 0;
-        var sgd = FlatOptimizer.Create(OptimizerKind.Sgd, twinFlat, 0.05, 0, 0.9);
+        var sgd = OptimizerFactory.Create(OptimizerKind.Sgd, twinFlat, 0.05, 0, 0.9);
         var act = () => sgd.Load(new BinaryReader(state));
         act.Should().Throw<InvalidDataException>().WithMessage("*of Adam, not Sgd*");
     }

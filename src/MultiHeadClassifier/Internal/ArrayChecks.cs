@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MultiHeadClassifier.Calibration;
+namespace MultiHeadClassifier.Internal;
 
 /// <summary>
 /// Shared argument checks for the managed calibration, decision and evaluation code. Every message names the

@@ -1,5 +1,5 @@
 using FluentAssertions;
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Corrections;
 using Xunit;
 
 namespace MultiHeadClassifier.Tests.Calibration;

@@ -1,4 +1,4 @@
-namespace MultiHeadClassifier.Inference;
+namespace MultiHeadClassifier.Modeling;
 
 /// <summary>
 /// The raw, uncalibrated logits of every head for a set of rows, as plain arrays (rows × classes).

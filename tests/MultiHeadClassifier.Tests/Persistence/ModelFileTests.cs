@@ -1,5 +1,6 @@
 using FluentAssertions;
 using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Internal;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Persistence;
 using MultiHeadClassifier.Training;
@@ -9,7 +10,7 @@ using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Tests.Persistence;
 
-public sealed class ModelSerializerTests : IDisposable
+public sealed class ModelFileTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("mhc-persistence-").FullName;
 
@@ -52,7 +53,7 @@ public sealed class ModelSerializerTests : IDisposable
         loaded.Heads[0].ClassNames.Should().Equal("1★", "2★", "3★", "4★", "5★");
         loaded.ClassWeights!["dialog"].Should().Equal(model.ClassWeights!["dialog"]);
         loaded.Standardizer!.Means.Should().Equal(model.Standardizer!.Means);
-        loaded.BuiltInBackbone.Should().BeEquivalentTo(model.BuiltInBackbone);
+        loaded.BackboneOptions.Should().BeEquivalentTo(model.BackboneOptions);
         loaded.Temperatures.Should().BeEquivalentTo(model.Temperatures);
     }
 
@@ -120,12 +121,12 @@ public sealed class ModelSerializerTests : IDisposable
         string path = Path.Combine(_folder, "model.mhc");
         model.Save(path);
         byte[] bytes = File.ReadAllBytes(path);
-        BitConverter.GetBytes(ModelSerializer.FormatVersion + 1).CopyTo(bytes, 8);
+        BitConverter.GetBytes(ModelFile.FormatVersion + 1).CopyTo(bytes, 8);
         File.WriteAllBytes(path, bytes);
 
         var act = () => MultiHeadModel.Load(path);
 
-        act.Should().Throw<InvalidDataException>().WithMessage($"*format version {ModelSerializer.FormatVersion + 1}*Upgrade*");
+        act.Should().Throw<InvalidDataException>().WithMessage($"*format version {ModelFile.FormatVersion + 1}*Upgrade*");
     }
 
     [Fact]
@@ -140,7 +141,7 @@ public sealed class ModelSerializerTests : IDisposable
 
         var act = () => MultiHeadModel.Load(path);
 
-        act.Should().Throw<InvalidDataException>().WithMessage($"*model.mhc' has model format version 1*pre-release*reads versions {ModelSerializer.OldestFormatVersion} to {ModelSerializer.FormatVersion}*");
+        act.Should().Throw<InvalidDataException>().WithMessage($"*model.mhc' has model format version 1*pre-release*reads versions {ModelFile.OldestFormatVersion} to {ModelFile.FormatVersion}*");
     }
 
     [Fact]

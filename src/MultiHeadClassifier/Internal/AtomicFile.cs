@@ -1,10 +1,10 @@
-namespace MultiHeadClassifier.Persistence;
+namespace MultiHeadClassifier.Internal;
 
 /// <summary>
 /// Writes a file atomically: to a temporary file in the same folder, flushed to disk, then renamed over the
 /// target. If writing fails, the temporary file is removed and any previous target is left untouched.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> atomically with the given writer.</summary>
     /// <param name="path">The target file; its folder must exist.</param>

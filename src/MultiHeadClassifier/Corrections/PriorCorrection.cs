@@ -1,4 +1,6 @@
-namespace MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Internal;
+
+namespace MultiHeadClassifier.Corrections;
 
 /// <summary>
 /// Removes the effect of class weights from a head's logits and, optionally, moves them to another class prior.

@@ -1,8 +1,8 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Internal;
 using MultiHeadClassifier.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,7 +10,9 @@ using static TorchSharp.torch;
 namespace MultiHeadClassifier.Persistence;
 
 /// <summary>
-/// Reads and writes <see cref="MultiHeadModel"/> files. Thread-safe.
+/// Reads and writes <see cref="MultiHeadModel"/> files: <c>model.Save(path)</c> and
+/// <c>MultiHeadModel.Load(path)</c> with <c>using MultiHeadClassifier.Persistence;</c>, or the static methods
+/// here. Thread-safe.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -21,28 +23,61 @@ namespace MultiHeadClassifier.Persistence;
 /// and the SHA-256 of everything after the version, checked before anything is interpreted.
 /// </para>
 /// <para>
+/// Versions: 3 names class weightings as their factory methods do (<c>inverse-sqrt</c>, <c>effective-number</c>);
+/// 2, the first released format, wrote <c>sqrt</c> and <c>effective</c> and is still read. Version 1, from
+/// pre-release builds, stored one weight tensor per head and is refused with a message.
+/// </para>
+/// <para>
 /// Saving is atomic: the file is written to a temporary file in the same folder, flushed to disk and renamed
 /// over the target, so a crash during a save never leaves a corrupt file where a good one was.
 /// </para>
 /// </remarks>
-public static class ModelSerializer
+public static class ModelFile
 {
     /// <summary>The file format version this library writes and the newest it reads.</summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
-    /// <summary>The oldest file format version this library reads (version 1 stored one weight tensor per head).</summary>
+    /// <summary>The oldest file format version this library reads.</summary>
     public const int OldestFormatVersion = 2;
 
     private static readonly byte[] Magic = "MHCMODEL"u8.ToArray();
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
+    /// <summary><see cref="MultiHeadModel"/>'s file members.</summary>
+    /// <param name="model">The model.</param>
+    extension(MultiHeadModel model)
+    {
+        /// <summary>
+        /// Loads a model saved with <see cref="Save"/>: <c>MultiHeadModel.Load(path)</c>, or
+        /// <c>ModelFile.Load(path)</c>.
+        /// </summary>
+        /// <param name="path">The file.</param>
+        /// <param name="customBackbone">For a model saved with a custom backbone: a factory for an untrained instance whose weights are then loaded from the file.</param>
+        /// <param name="device">The device to load onto. Default "cpu".</param>
+        /// <returns>The model, with identical logits to the saved one.</returns>
+        /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+        /// <exception cref="InvalidDataException">The file is not a model, is truncated, has a newer format version, or its weights do not match the architecture.</exception>
+        /// <exception cref="ArgumentException">The model has a custom backbone and no factory was given.</exception>
+        public static MultiHeadModel Load(string path, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(path);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+            }
+
+            using var stream = File.OpenRead(path);
+            return Read(stream, path, customBackbone, device);
+        }
+    }
+
     /// <summary>Saves a model atomically.</summary>
     /// <param name="model">The model.</param>
     /// <param name="path">The file to write; its folder must exist.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="IOException">The file could not be written; any previous file at <paramref name="path"/> is intact.</exception>
-    public static void Save(MultiHeadModel model, string path)
+    public static void Save(this MultiHeadModel model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -58,10 +93,10 @@ public static class ModelSerializer
         ArgumentNullException.ThrowIfNull(stream);
         var metadata = new ModelFileMetadata
         {
-            LibraryVersion = LibraryVersion,
+            LibraryVersion = LibraryInfo.Version,
             InputWidth = model.InputWidth,
             Heads = [.. model.Heads.Select(h => new HeadMetadata(h.Name, h.ClassCount, [.. h.ClassNames], h.Weighting.ToSpec(), h.LossWeight))],
-            Backbone = model.BuiltInBackbone,
+            Backbone = model.BackboneOptions,
             BackboneOutputWidth = model.BackboneOutputWidth,
             StandardizeFeatures = model.Options.StandardizeFeatures,
             StandardizerMeans = model.Standardizer?.Means.ToList(),
@@ -71,7 +106,7 @@ public static class ModelSerializer
             TemperaturesAfterPriorCorrection = model.TemperaturesAfterPriorCorrection,
         };
 
-        byte[] state = WeightBytes(model.Network);
+        byte[] state = StateDict.ToBytes(model.Network);
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
         FileSections.WriteChecked(stream, Magic, FormatVersion, writer =>
         {
@@ -79,26 +114,6 @@ public static class ModelSerializer
             writer.Write(json);
             FileSections.WriteSection(writer, state);
         });
-    }
-
-    /// <summary>Loads a model file.</summary>
-    /// <param name="path">The file.</param>
-    /// <param name="customBackbone">For a model saved with a custom backbone: a factory for an untrained instance whose weights are then loaded from the file.</param>
-    /// <param name="device">The device to load onto. Default "cpu".</param>
-    /// <returns>The model, with identical logits to the saved one.</returns>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a model, is truncated, has a newer format version, or its weights do not match the architecture.</exception>
-    /// <exception cref="ArgumentException">The model has a custom backbone and no factory was given.</exception>
-    public static MultiHeadModel Load(string path, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        }
-
-        using var stream = File.OpenRead(path);
-        return Read(stream, path, customBackbone, device);
     }
 
     /// <summary>Reads a model from a stream in the file format.</summary>
@@ -158,20 +173,6 @@ public static class ModelSerializer
         model.Network.eval();
         return model;
     }
-
-    /// <summary>A module's state dict in TorchSharp's format, as stored in model files.</summary>
-    internal static byte[] WeightBytes(nn.Module network)
-    {
-        using var buffer = new MemoryStream();
-
-        // TorchSharp closes the stream it saves to; ToArray still works on a closed MemoryStream.
-        network.save(buffer);
-        return buffer.ToArray();
-    }
-
-    /// <summary>The version of this library, as written into model files.</summary>
-    public static string LibraryVersion { get; } =
-        typeof(ModelSerializer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     private static MultiHeadModel Rebuild(ModelFileMetadata metadata, string sourceName, Func<nn.Module<Tensor, Tensor>>? customBackbone, string device)
     {

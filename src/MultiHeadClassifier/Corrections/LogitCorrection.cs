@@ -1,4 +1,4 @@
-namespace MultiHeadClassifier.Calibration;
+namespace MultiHeadClassifier.Corrections;
 
 /// <summary>Which explicit corrections turn a model's raw logits into calibrated ones. Prior correction always comes first.</summary>
 [Flags]

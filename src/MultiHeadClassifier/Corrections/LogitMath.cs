@@ -1,10 +1,12 @@
-namespace MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Internal;
+
+namespace MultiHeadClassifier.Corrections;
 
 /// <summary>
 /// Numerically stable softmax, log-softmax and argmax over a matrix of logits (rows × classes), computed in
 /// double precision. Stateless and thread-safe.
 /// </summary>
-public static class LogitMath
+internal static class LogitMath
 {
     /// <summary>
     /// Converts logits to probabilities, row by row: p_c = exp(z_c − m) / Σ_j exp(z_j − m) with m the row's

@@ -1,11 +1,11 @@
 using FluentAssertions;
-using MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Evaluation;
 using Xunit;
 
 namespace MultiHeadClassifier.Tests.Calibration;
 
-public class TemperatureScalingSpecs
+public class TemperatureCorrectionSpecs
 {
     [Fact]
     public void When_logits_are_three_times_the_calibrated_ones_it_should_recover_a_temperature_near_three()
@@ -16,7 +16,7 @@ public class TemperatureScalingSpecs
         float[,] overconfident = Scale(z, 3f);
 
         // Act
-        double t = TemperatureScaling.Fit(overconfident, labels);
+        double t = TemperatureCorrection.Fit(overconfident, labels);
 
         // Assert
         t.Should().BeApproximately(3.0, 0.15);
@@ -29,7 +29,7 @@ public class TemperatureScalingSpecs
         (float[,] z, int[] labels) = CalibratedSample(seed: 5, rows: 20_000, classes: 4, scale: 1.5);
 
         // Act
-        double t = TemperatureScaling.Fit(z, labels);
+        double t = TemperatureCorrection.Fit(z, labels);
 
         // Assert
         t.Should().BeApproximately(1.0, 0.05);
@@ -57,12 +57,12 @@ public class TemperatureScalingSpecs
         float[,] logits = Scale(z, (float)logitScale);
 
         // Act
-        double t = TemperatureScaling.Fit(logits, labels);
+        double t = TemperatureCorrection.Fit(logits, labels);
 
         // Assert
-        double nllAtT = Nll(TemperatureScaling.Apply(logits, t), labels);
+        double nllAtT = Nll(TemperatureCorrection.Apply(logits, t), labels);
         double nllAtOne = Nll(logits, labels);
-        t.Should().BeInRange(TemperatureScaling.MinimumTemperature, TemperatureScaling.MaximumTemperature);
+        t.Should().BeInRange(TemperatureCorrection.MinimumTemperature, TemperatureCorrection.MaximumTemperature);
         nllAtT.Should().BeLessThanOrEqualTo(nllAtOne + 1e-9);
     }
 
@@ -84,8 +84,8 @@ public class TemperatureScalingSpecs
         }
 
         // Act
-        double alone = TemperatureScaling.Fit(z, labels);
-        double withMissing = TemperatureScaling.Fit(padded, paddedLabels);
+        double alone = TemperatureCorrection.Fit(z, labels);
+        double withMissing = TemperatureCorrection.Fit(padded, paddedLabels);
 
         // Assert
         withMissing.Should().Be(alone);
@@ -98,7 +98,7 @@ public class TemperatureScalingSpecs
         var logits = new float[,] { { 1f, 0f }, { 0f, 1f } };
 
         // Act
-        Action act = () => TemperatureScaling.Fit(logits, [-1, -1]);
+        Action act = () => TemperatureCorrection.Fit(logits, [-1, -1]);
 
         // Assert
         act.Should().Throw<ArgumentException>().WithMessage("*no row has a label*");
@@ -111,7 +111,7 @@ public class TemperatureScalingSpecs
         var logits = new float[,] { { 1f, 0f }, { 0f, 1f } };
 
         // Act
-        Action act = () => TemperatureScaling.Fit(logits, [0, 2]);
+        Action act = () => TemperatureCorrection.Fit(logits, [0, 2]);
 
         // Assert
         act.Should().Throw<ArgumentException>().WithMessage("*label 2 at row 1 is outside 0..1*");
@@ -128,7 +128,7 @@ public class TemperatureScalingSpecs
         var logits = new float[,] { { 1f, 0f } };
 
         // Act
-        Action act = () => TemperatureScaling.Apply(logits, t);
+        Action act = () => TemperatureCorrection.Apply(logits, t);
 
         // Assert
         act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("temperature");
@@ -141,7 +141,7 @@ public class TemperatureScalingSpecs
         var logits = new float[,] { { 2f, -4f }, { 0f, 1f } };
 
         // Act
-        float[,] scaled = TemperatureScaling.Apply(logits, 2.0);
+        float[,] scaled = TemperatureCorrection.Apply(logits, 2.0);
 
         // Assert
         scaled.Should().BeEquivalentTo(new float[,] { { 1f, -2f }, { 0f, 0.5f } });

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace MultiHeadClassifier.Persistence;
+namespace MultiHeadClassifier.Internal;
 
 /// <summary>
 /// The framing shared by the library's binary files: an 8-byte magic, an int32 format version, a payload of
@@ -95,14 +95,14 @@ internal static class FileSections
         if (version < oldest && version >= 1)
         {
             throw new InvalidDataException(
-                $"'{sourceName}' has {kind} format version {version}, written by a pre-release build; this library ({ModelSerializer.LibraryVersion}) reads versions {oldest} to {newest}. "
+                $"'{sourceName}' has {kind} format version {version}, written by a pre-release build; this library ({LibraryInfo.Version}) reads versions {oldest} to {newest}. "
                 + "Train or save it again with this version.");
         }
 
         if (version > newest || version < 1)
         {
             throw new InvalidDataException(
-                $"'{sourceName}' has {kind} format version {version}, but this library ({ModelSerializer.LibraryVersion}) reads versions {oldest} to {newest}. "
+                $"'{sourceName}' has {kind} format version {version}, but this library ({LibraryInfo.Version}) reads versions {oldest} to {newest}. "
                 + "Upgrade the MultiHeadClassifier package to load it.");
         }
 

@@ -1,4 +1,6 @@
-namespace MultiHeadClassifier.Calibration;
+using MultiHeadClassifier.Internal;
+
+namespace MultiHeadClassifier.Corrections;
 
 /// <summary>
 /// Temperature scaling (Guo et al., "On Calibration of Modern Neural Networks", ICML 2017): one positive scalar T
@@ -9,7 +11,7 @@ namespace MultiHeadClassifier.Calibration;
 /// Fit a temperature on validation logits after any <see cref="PriorCorrection"/>, then apply the same
 /// correction and temperature to new logits. Stateless and thread-safe.
 /// </remarks>
-public static class TemperatureScaling
+public static class TemperatureCorrection
 {
     /// <summary>Smallest temperature the search considers.</summary>
     public const double MinimumTemperature = 0.01;

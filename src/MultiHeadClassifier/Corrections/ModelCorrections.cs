@@ -1,8 +1,7 @@
 using MultiHeadClassifier.Data;
-using MultiHeadClassifier.Inference;
 using MultiHeadClassifier.Modeling;
 
-namespace MultiHeadClassifier.Calibration;
+namespace MultiHeadClassifier.Corrections;
 
 /// <summary>
 /// Applies a <see cref="LogitCorrection"/> to a model's raw predictions head by head, and fits per-head
@@ -14,7 +13,7 @@ namespace MultiHeadClassifier.Calibration;
 /// dividing logits by weights is wrong. Temperature scaling, fitted on held-out data, then fixes remaining
 /// over- or under-confidence. Thread-safe for concurrent reads of one model.
 /// </remarks>
-public static class ModelCalibration
+public static class ModelCorrections
 {
     /// <summary>Returns corrected logits for every head.</summary>
     /// <param name="model">The model that produced <paramref name="raw"/>.</param>
@@ -22,7 +21,7 @@ public static class ModelCalibration
     /// <param name="correction">The corrections to apply.</param>
     /// <returns>A new prediction; <paramref name="raw"/> is unchanged.</returns>
     /// <exception cref="InvalidOperationException">Prior correction without resolved class weights, or temperature scaling without temperatures fitted for this correction.</exception>
-    public static MultiHeadPrediction Correct(MultiHeadModel model, MultiHeadPrediction raw, LogitCorrection correction)
+    public static MultiHeadPrediction Apply(MultiHeadModel model, MultiHeadPrediction raw, LogitCorrection correction)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(raw);
@@ -36,7 +35,7 @@ public static class ModelCalibration
         if (temperature && (model.Temperatures is null || model.TemperaturesAfterPriorCorrection != prior))
         {
             string basis = prior ? "prior-corrected" : "raw";
-            throw new InvalidOperationException($"Temperature scaling needs temperatures fitted on {basis} logits; call ModelCalibration.FitTemperatures(model, calibrationData, afterPriorCorrection: {prior.ToString().ToLowerInvariant()}) first.");
+            throw new InvalidOperationException($"Temperature scaling needs temperatures fitted on {basis} logits; call ModelCorrections.FitTemperatures(model, calibrationData, afterPriorCorrection: {prior.ToString().ToLowerInvariant()}) first.");
         }
 
         var result = new Dictionary<string, float[,]>(StringComparer.Ordinal);
@@ -50,7 +49,7 @@ public static class ModelCalibration
 
             if (temperature && model.Temperatures!.TryGetValue(head.Name, out double t))
             {
-                logits = TemperatureScaling.Apply(logits, t);
+                logits = TemperatureCorrection.Apply(logits, t);
             }
 
             result[head.Name] = logits;
@@ -73,13 +72,13 @@ public static class ModelCalibration
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibration);
         calibration.ValidateFor(model.Heads, model.InputWidth);
-        var logits = Correct(model, model.Predict(calibration), afterPriorCorrection ? LogitCorrection.Prior : LogitCorrection.None);
+        var logits = Apply(model, model.Predict(calibration), afterPriorCorrection ? LogitCorrection.Prior : LogitCorrection.None);
         var temperatures = new Dictionary<string, double>(StringComparer.Ordinal);
         for (int h = 0; h < model.Heads.Count; h++)
         {
             var labels = calibration.HeadLabels(h);
             temperatures[model.Heads[h].Name] = labels.Any(y => y >= 0)
-                ? TemperatureScaling.Fit(logits[model.Heads[h].Name], labels)
+                ? TemperatureCorrection.Fit(logits[model.Heads[h].Name], labels)
                 : 1.0;
         }
 

@@ -1,0 +1,211 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MultiHeadClassifier.Internal;
+using MultiHeadClassifier.Training;
+using static TorchSharp.torch;
+
+namespace MultiHeadClassifier.Persistence;
+
+/// <summary>
+/// A <see cref="TrainingCheckpoint"/> file, and the <see cref="ICheckpointStore"/> that keeps a run's latest
+/// checkpoint in it: <c>Checkpoint = new CheckpointOptions(new CheckpointFile("run.mhcckpt")) { EveryEpochs = 5 }</c>.
+/// Each save atomically replaces the file, so a crash during a save leaves the previous checkpoint intact.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Layout (little-endian): the 8 ASCII bytes <c>MHCCHKPT</c>; the format version (int32, <see cref="FormatVersion"/>);
+/// then int64-length-prefixed sections: JSON metadata (epochs, seed, optimizer, early-stopping state), the model
+/// in <see cref="ModelFile"/>'s format, the optimizer state, the shuffling and dropout generator states, and the
+/// early-stopping best weights (empty when none); then the SHA-256 of everything after the version, checked
+/// before anything is interpreted.
+/// </para>
+/// <para>Thread-safety: the static members are thread-safe; one instance must not save from two threads at once.</para>
+/// </remarks>
+public sealed class CheckpointFile : ICheckpointStore
+{
+    /// <summary>The checkpoint format version this library writes and the newest it reads.</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly byte[] Magic = "MHCCHKPT"u8.ToArray();
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Creates a store that writes checkpoints to <paramref name="path"/>.</summary>
+    /// <param name="path">The checkpoint file; conventionally ends in <c>.mhcckpt</c>. Its folder must exist when training starts.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or white space.</exception>
+    public CheckpointFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = path;
+    }
+
+    /// <summary>The checkpoint file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="DirectoryNotFoundException">The file's folder does not exist.</exception>
+    public void EnsureWritable()
+    {
+        string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Cannot write checkpoints to '{Path}': folder '{folder}' does not exist.");
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="IOException">The file could not be written; any previous checkpoint is intact.</exception>
+    public void Save(TrainingCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        AtomicFile.Write(Path, stream => Write(checkpoint, stream));
+    }
+
+    /// <summary>Loads a checkpoint file.</summary>
+    /// <param name="path">A file written by <see cref="Save"/>.</param>
+    /// <param name="customBackbone">For a model with a custom backbone: a factory for an untrained instance (see <see cref="ModelFile.Load"/>).</param>
+    /// <param name="device">The device to load onto. Default "cpu".</param>
+    /// <returns>The checkpoint; the caller owns and disposes its model.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint, is truncated or corrupt, or has a newer format version.</exception>
+    public static TrainingCheckpoint Load(string path, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Checkpoint file '{path}' does not exist.", path);
+        }
+
+        using var stream = File.OpenRead(path);
+        return Read(stream, path, customBackbone, device);
+    }
+
+    /// <summary>Writes a checkpoint to a stream in the file format (for stores of your own).</summary>
+    /// <param name="checkpoint">The checkpoint.</param>
+    /// <param name="stream">A writable stream.</param>
+    public static void Write(TrainingCheckpoint checkpoint, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(stream);
+        var state = checkpoint.State;
+        var metadata = new CheckpointMetadata
+        {
+            LibraryVersion = LibraryInfo.Version,
+            Optimizer = checkpoint.Optimizer,
+            Seed = state.Seed,
+            Epochs = state.Epochs,
+            BestEpoch = state.BestEpoch,
+            BestLoss = state.BestLoss,
+            EpochsWithoutImprovement = state.EpochsWithoutImprovement,
+        };
+        byte[] modelBytes;
+        using (var buffer = new MemoryStream())
+        {
+            ModelFile.Write(checkpoint.Model, buffer);
+            modelBytes = buffer.ToArray();
+        }
+
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
+        FileSections.WriteChecked(stream, Magic, FormatVersion, writer =>
+        {
+            FileSections.WriteSection(writer, json);
+            FileSections.WriteSection(writer, modelBytes);
+            FileSections.WriteSection(writer, checkpoint.OptimizerState);
+            FileSections.WriteSection(writer, checkpoint.ShuffleState);
+            FileSections.WriteSection(writer, checkpoint.DropoutState);
+            FileSections.WriteSection(writer, state.BestWeights ?? []);
+        });
+    }
+
+    /// <summary>Reads a checkpoint from a stream in the file format.</summary>
+    /// <param name="stream">A readable stream positioned at the start of the checkpoint.</param>
+    /// <param name="sourceName">Names the source in error messages.</param>
+    /// <param name="customBackbone">See <see cref="Load"/>.</param>
+    /// <param name="device">The device to load onto. Default "cpu".</param>
+    /// <returns>The checkpoint.</returns>
+    /// <exception cref="InvalidDataException">See <see cref="Load"/>.</exception>
+    public static TrainingCheckpoint Read(Stream stream, string sourceName, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var sections = ReadSections(stream, sourceName);
+        CheckMetadata(sections, sourceName);
+        var metadata = sections.Metadata!;
+        var model = ModelFile.Read(new MemoryStream(sections.Model), sourceName, customBackbone, device);
+        var state = new TrainingRunState(metadata.Seed)
+        {
+            Epochs = metadata.Epochs!,
+            BestEpoch = metadata.BestEpoch,
+            BestLoss = metadata.BestLoss,
+            EpochsWithoutImprovement = metadata.EpochsWithoutImprovement,
+            BestWeights = sections.BestWeights.Length == 0 ? null : sections.BestWeights,
+        };
+        return new TrainingCheckpoint(model, state, metadata.Optimizer, sections.Optimizer, sections.Shuffle, sections.Dropout, sourceName);
+    }
+
+    private static Sections ReadSections(Stream stream, string sourceName)
+    {
+        var (_, payload) = FileSections.ReadChecked(stream, Magic, 1, FormatVersion, sourceName, "training checkpoint");
+        using var reader = payload;
+        try
+        {
+            byte[] json = FileSections.ReadSection(reader, sourceName, "metadata");
+            var metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json, Json);
+            return new Sections(
+                metadata,
+                FileSections.ReadSection(reader, sourceName, "model"),
+                FileSections.ReadSection(reader, sourceName, "optimizer"),
+                FileSections.ReadSection(reader, sourceName, "shuffle generator"),
+                FileSections.ReadSection(reader, sourceName, "dropout generator"),
+                FileSections.ReadSection(reader, sourceName, "best weights"));
+        }
+        catch (EndOfStreamException e)
+        {
+            throw FileSections.Truncated(sourceName, e);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{sourceName}' has corrupt checkpoint metadata: {e.Message}", e);
+        }
+    }
+
+    private static void CheckMetadata(Sections sections, string sourceName)
+    {
+        var metadata = sections.Metadata;
+        string? problem = metadata switch
+        {
+            null => "no metadata",
+            { Epochs: null } => "no epoch list",
+            _ when metadata.Epochs.Select((e, i) => e is null || e.Epoch != i + 1 || e.TrainHeadLosses is null).Any(bad => bad) => "an epoch list that is not numbered 1, 2, 3, …",
+            _ when !Enum.IsDefined(metadata.Optimizer) => "an unknown optimizer",
+            _ when sections.Shuffle.Length == 0 || sections.Dropout.Length == 0 => "no generator state",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new InvalidDataException($"'{sourceName}' has corrupt checkpoint metadata: {problem}.");
+        }
+    }
+
+    private sealed record Sections(CheckpointMetadata? Metadata, byte[] Model, byte[] Optimizer, byte[] Shuffle, byte[] Dropout, byte[] BestWeights);
+
+    private sealed record CheckpointMetadata
+    {
+        public string? LibraryVersion { get; init; }
+
+        public OptimizerKind Optimizer { get; init; }
+
+        public long Seed { get; init; }
+
+        public List<EpochSummary> Epochs { get; init; } = null!;
+
+        public int? BestEpoch { get; init; }
+
+        public double BestLoss { get; init; }
+
+        public int EpochsWithoutImprovement { get; init; }
+    }
+}
