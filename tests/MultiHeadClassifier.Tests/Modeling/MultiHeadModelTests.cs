@@ -105,6 +105,43 @@ public class MultiHeadModelTests
     }
 
     [Fact]
+    public void When_a_tensor_prediction_is_disposed_it_should_free_every_head_tensor_and_refuse_further_reads()
+    {
+        // Arrange
+        using var model = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 2 });
+        using var features = randn(7, 8, generator: new Generator(3, CPU));
+        var prediction = model.PredictTensors(features);
+        var tensors = prediction.Logits.Values.ToArray();
+
+        // Act
+        prediction.Dispose();
+        var read = () => prediction["plot"];
+
+        // Assert
+        prediction.RowCount.Should().Be(7);
+        tensors.Should().HaveCount(4).And.OnlyContain(t => t.IsInvalid, "disposing the prediction disposes its tensors");
+        read.Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public void When_a_tensor_prediction_is_asked_for_an_unknown_head_it_should_list_the_heads_like_predict_does()
+    {
+        // Arrange
+        using var model = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 2 });
+        using var features = zeros(2, 8);
+        using var tensors = model.PredictTensors(features);
+        var arrays = model.Predict(new float[2, 8]);
+
+        // Act
+        var fromTensors = () => tensors["story"];
+        var fromArrays = () => arrays["story"];
+
+        // Assert
+        fromTensors.Should().Throw<KeyNotFoundException>().WithMessage("No head is named 'story'; the heads are plot, dialog, acting, makeup.");
+        fromArrays.Should().Throw<KeyNotFoundException>().WithMessage("No head is named 'story'; the heads are plot, dialog, acting, makeup.");
+    }
+
+    [Fact]
     public void When_head_slices_are_taken_they_should_partition_the_fused_layer_in_head_order()
     {
         using var model = MultiHeadModel.Create(8, [new HeadDefinition("a", 2), new HeadDefinition("b", 5), new HeadDefinition("c", 3)], new MultiHeadModelOptions { Seed = 4 });

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FluentAssertions;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Internal;
@@ -112,6 +113,59 @@ public sealed class ModelFileTests : IDisposable
             var act = () => MultiHeadModel.Load(path);
             act.Should().Throw<InvalidDataException>().WithMessage("*truncated*", $"a file cut at {length} of {bytes.Length} bytes is truncated");
         }
+    }
+
+    [Fact]
+    public void When_a_file_written_by_format_version_2_is_loaded_it_should_predict_the_logits_recorded_when_it_was_written()
+    {
+        // Arrange: a model file and the logits its writer predicted, both from the release before version 3
+        // (Fixtures/README.md says how they were made).
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "Persistence", "Fixtures");
+        using var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixtures, "model-v2.expected.json")));
+        var root = expected.RootElement;
+        float[][] features = [.. root.GetProperty("features").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
+
+        // Act
+        using var model = MultiHeadModel.Load(Path.Combine(fixtures, "model-v2.mhc"));
+        var logits = model.Predict(features);
+
+        // Assert
+        model.Heads.Select(h => h.Weighting.Name).Should().Equal("balanced", "inverse-sqrt", "effective-number");
+        foreach (var head in root.GetProperty("logits").EnumerateObject())
+        {
+            float[] recorded = [.. head.Value.EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle()))];
+            logits[head.Name].Cast<float>().Should().Equal(recorded, $"head {head.Name} must predict what the writing release predicted");
+        }
+
+        foreach (var head in root.GetProperty("class_weights").EnumerateObject())
+        {
+            model.ClassWeights![head.Name].Should().Equal(head.Value.EnumerateArray().Select(v => v.GetSingle()));
+        }
+
+        foreach (var head in root.GetProperty("temperatures").EnumerateObject())
+        {
+            model.Temperatures![head.Name].Should().Be(head.Value.GetDouble());
+        }
+    }
+
+    [Fact]
+    public void When_a_version_2_file_is_saved_again_it_should_be_written_as_version_3_with_the_weighting_names_of_the_factories()
+    {
+        // Arrange
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "Persistence", "Fixtures");
+        using var model = MultiHeadModel.Load(Path.Combine(fixtures, "model-v2.mhc"));
+        string path = Path.Combine(_folder, "resaved.mhc");
+
+        // Act
+        model.Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        string text = System.Text.Encoding.UTF8.GetString(bytes);
+        using var reloaded = ModelFile.Load(path);
+
+        // Assert
+        BitConverter.ToInt32(bytes, 8).Should().Be(3);
+        text.Should().Contain("\"Name\":\"inverse-sqrt\"").And.Contain("\"Name\":\"effective-number\"").And.NotContain("\"Name\":\"sqrt\"");
+        reloaded.Heads.Select(h => h.Weighting).Should().Equal(model.Heads.Select(h => h.Weighting));
     }
 
     [Fact]

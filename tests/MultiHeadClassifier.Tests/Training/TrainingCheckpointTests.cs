@@ -209,6 +209,55 @@ public sealed class TrainingCheckpointTests : IDisposable
         model.ClassWeights.Should().BeNull("nothing was trained");
     }
 
+    [Fact]
+    public void When_a_store_of_its_own_keeps_the_checkpoints_resuming_from_its_bytes_should_match_resuming_from_the_file()
+    {
+        // Arrange: the same run checkpointed to memory (through the public stream format) and to a file.
+        var train = TestData.Ratings(300, seed: 4);
+        var memory = new MemoryStore();
+        using (var model = NewModel())
+        {
+            new MultiHeadTrainer(Options() with { Epochs = 4, Checkpoint = new CheckpointOptions(memory) { EveryEpochs = 2 } }).Fit(model, train);
+        }
+
+        using (var model = NewModel())
+        {
+            new MultiHeadTrainer(Options() with { Epochs = 4 }).Fit(model, train);
+        }
+
+        // Act
+        var fromMemory = CheckpointFile.Read(new MemoryStream(memory.Saved[^1]), "memory");
+        var fromFile = CheckpointFile.Load(CheckpointPath);
+        using var memoryModel = fromMemory.Model;
+        using var fileModel = fromFile.Model;
+        int completed = fromMemory.CompletedEpochs;
+        new MultiHeadTrainer(Options() with { Epochs = 6, Checkpoint = null }).Resume(fromMemory, train);
+        new MultiHeadTrainer(Options() with { Epochs = 6, Checkpoint = null }).Resume(fromFile, train);
+
+        // Assert
+        memory.EnsureWritableCalls.Should().Be(1);
+        memory.Saved.Should().HaveCount(2, "epochs 2 and 4 are the multiples of 2");
+        completed.Should().Be(4);
+        fromFile.CompletedEpochs.Should().Be(4, "resuming works on a copy of the checkpoint's state");
+        TestData.Flatten(memoryModel.Network.parameters()).Should().Equal(TestData.Flatten(fileModel.Network.parameters()));
+    }
+
+    [Fact]
+    public void When_the_store_refuses_before_training_nothing_should_be_trained()
+    {
+        // Arrange
+        using var model = NewModel();
+        var store = new MemoryStore { Refuse = true };
+
+        // Act
+        var act = () => new MultiHeadTrainer(Options() with { Checkpoint = new CheckpointOptions(store) }).Fit(model, TestData.Ratings(50, seed: 8));
+
+        // Assert
+        act.Should().Throw<IOException>().WithMessage("store offline");
+        store.Saved.Should().BeEmpty();
+        model.ClassWeights.Should().BeNull("nothing was trained");
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-2)]
@@ -327,6 +376,32 @@ public sealed class TrainingCheckpointTests : IDisposable
             {
                 throw new SimulatedCrash();
             }
+        }
+    }
+
+    /// <summary>Keeps each checkpoint's bytes in memory, in the file format.</summary>
+    private sealed class MemoryStore : ICheckpointStore
+    {
+        public List<byte[]> Saved { get; } = [];
+
+        public int EnsureWritableCalls { get; private set; }
+
+        public bool Refuse { get; init; }
+
+        public void EnsureWritable()
+        {
+            EnsureWritableCalls++;
+            if (Refuse)
+            {
+                throw new IOException("store offline");
+            }
+        }
+
+        public void Save(TrainingCheckpoint checkpoint)
+        {
+            using var buffer = new MemoryStream();
+            CheckpointFile.Write(checkpoint, buffer);
+            Saved.Add(buffer.ToArray());
         }
     }
 }
