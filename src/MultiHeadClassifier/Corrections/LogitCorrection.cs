@@ -1,6 +1,6 @@
 namespace MultiHeadClassifier.Corrections;
 
-/// <summary>Which explicit corrections turn a model's raw logits into calibrated ones. Prior correction always comes first.</summary>
+/// <summary>Which explicit corrections turn a model's raw logits into corrected ones. Prior correction always comes first.</summary>
 [Flags]
 public enum LogitCorrection
 {
@@ -13,6 +13,6 @@ public enum LogitCorrection
     /// <summary>Divide by the head's fitted temperature.</summary>
     Temperature = 2,
 
-    /// <summary>Prior correction, then temperature scaling. The recommended pipeline after weighted training.</summary>
+    /// <summary>Prior correction, then temperature correction. The recommended pipeline after weighted training.</summary>
     PriorAndTemperature = Prior | Temperature,
 }

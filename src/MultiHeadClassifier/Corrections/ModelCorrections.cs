@@ -10,7 +10,7 @@ namespace MultiHeadClassifier.Corrections;
 /// <remarks>
 /// Why: at the optimum of a class-weighted cross-entropy, softmax(z)_c ∝ w_c · p(c|x), so raw logits over-predict
 /// up-weighted (rare) classes. Subtracting ln w_c recovers p(c|x) (prior correction, or logit adjustment);
-/// dividing logits by weights is wrong. Temperature scaling, fitted on held-out data, then fixes remaining
+/// dividing logits by weights is wrong. Temperature correction, fitted on held-out data, then fixes remaining
 /// over- or under-confidence. Thread-safe for concurrent reads of one model.
 /// </remarks>
 public static class ModelCorrections
@@ -20,7 +20,7 @@ public static class ModelCorrections
     /// <param name="raw">Raw logits from <see cref="MultiHeadModel.Predict(float[,], int)"/>.</param>
     /// <param name="correction">The corrections to apply.</param>
     /// <returns>A new prediction; <paramref name="raw"/> is unchanged.</returns>
-    /// <exception cref="InvalidOperationException">Prior correction without resolved class weights, or temperature scaling without temperatures fitted for this correction.</exception>
+    /// <exception cref="InvalidOperationException">Prior correction without resolved class weights, or temperature correction without temperatures fitted for this correction.</exception>
     public static MultiHeadPrediction Apply(MultiHeadModel model, MultiHeadPrediction raw, LogitCorrection correction)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -35,7 +35,7 @@ public static class ModelCorrections
         if (temperature && (model.Temperatures is null || model.TemperaturesAfterPriorCorrection != prior))
         {
             string basis = prior ? "prior-corrected" : "raw";
-            throw new InvalidOperationException($"Temperature scaling needs temperatures fitted on {basis} logits; call ModelCorrections.FitTemperatures(model, calibrationData, afterPriorCorrection: {prior.ToString().ToLowerInvariant()}) first.");
+            throw new InvalidOperationException($"Temperature correction needs temperatures fitted on {basis} logits; call ModelCorrections.FitTemperatures(model, heldOutData, afterPriorCorrection: {prior.ToString().ToLowerInvariant()}) first.");
         }
 
         var result = new Dictionary<string, float[,]>(StringComparer.Ordinal);
@@ -59,24 +59,24 @@ public static class ModelCorrections
     }
 
     /// <summary>
-    /// Fits one temperature per head on labelled calibration data (minimising NLL; missing labels ignored) and
-    /// stores them in <see cref="MultiHeadModel.Temperatures"/>. A head with no labelled calibration rows keeps T = 1.
+    /// Fits one temperature per head on labelled held-out data (minimising NLL; missing labels ignored) and
+    /// stores them in <see cref="MultiHeadModel.Temperatures"/>. A head with no labelled held-out rows keeps T = 1.
     /// </summary>
     /// <param name="model">The model; its temperatures are replaced.</param>
-    /// <param name="calibration">Held-out labelled rows (not the training data).</param>
+    /// <param name="heldOut">Held-out labelled rows (not the training data).</param>
     /// <param name="afterPriorCorrection">Fit on prior-corrected logits (default true, for <see cref="LogitCorrection.PriorAndTemperature"/>) or on raw logits (for <see cref="LogitCorrection.Temperature"/>).</param>
     /// <returns>The temperatures, keyed by head name.</returns>
     /// <exception cref="ArgumentException">The data does not fit the model.</exception>
-    public static IReadOnlyDictionary<string, double> FitTemperatures(MultiHeadModel model, MultiHeadDataset calibration, bool afterPriorCorrection = true)
+    public static IReadOnlyDictionary<string, double> FitTemperatures(MultiHeadModel model, MultiHeadDataset heldOut, bool afterPriorCorrection = true)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(calibration);
-        calibration.ValidateFor(model.Heads, model.InputWidth);
-        var logits = Apply(model, model.Predict(calibration), afterPriorCorrection ? LogitCorrection.Prior : LogitCorrection.None);
+        ArgumentNullException.ThrowIfNull(heldOut);
+        heldOut.ValidateFor(model.Heads, model.InputWidth);
+        var logits = Apply(model, model.Predict(heldOut), afterPriorCorrection ? LogitCorrection.Prior : LogitCorrection.None);
         var temperatures = new Dictionary<string, double>(StringComparer.Ordinal);
         for (int h = 0; h < model.Heads.Count; h++)
         {
-            var labels = calibration.HeadLabels(h);
+            var labels = heldOut.HeadLabels(h);
             temperatures[model.Heads[h].Name] = labels.Any(y => y >= 0)
                 ? TemperatureCorrection.Fit(logits[model.Heads[h].Name], labels)
                 : 1.0;

@@ -3,8 +3,9 @@ using MultiHeadClassifier.Internal;
 namespace MultiHeadClassifier.Corrections;
 
 /// <summary>
-/// Temperature scaling (Guo et al., "On Calibration of Modern Neural Networks", ICML 2017): one positive scalar T
-/// per head, fitted on held-out data, with calibrated probabilities softmax(z / T). T &gt; 1 softens
+/// Temperature correction, known in the literature as temperature scaling (Guo et al., "On Calibration of
+/// Modern Neural Networks", ICML 2017): one positive scalar T
+/// per head, fitted on held-out data, with corrected probabilities softmax(z / T). T &gt; 1 softens
 /// over-confident heads, T &lt; 1 sharpens under-confident ones; the argmax never changes.
 /// </summary>
 /// <remarks>
@@ -29,7 +30,7 @@ public static class TemperatureCorrection
     /// <remarks>
     /// The search runs over ln T: a grid scan, then golden-section refinement around the best grid point. The
     /// result is compared with T = 1, and T = 1 is returned if the fitted value does not lower the NLL, so
-    /// scaling never makes the fit data's NLL worse.
+    /// correction never makes the fit data's NLL worse.
     /// </remarks>
     /// <param name="logits">Logits of one head, rows × K; every entry finite.</param>
     /// <param name="labels">One label per row in 0..K−1, or −1 for a missing label (the row is ignored).</param>

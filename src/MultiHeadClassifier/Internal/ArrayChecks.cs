@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MultiHeadClassifier.Internal;
 
 /// <summary>
-/// Shared argument checks for the managed calibration, decision and evaluation code. Every message names the
+/// Shared argument checks for the managed correction, decision and evaluation code. Every message names the
 /// problem and where it is (row, column, head), so that a bad input can be found in the data.
 /// </summary>
 internal static class ArrayChecks

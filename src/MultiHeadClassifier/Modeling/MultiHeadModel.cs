@@ -85,7 +85,7 @@ public sealed class MultiHeadModel : IDisposable
     /// <summary>The feature standardisation, or null when disabled or not fitted yet.</summary>
     public FeatureStandardizer? Standardizer => _standardizer;
 
-    /// <summary>Per-head temperatures fitted by temperature scaling, or null. Saved with the model.</summary>
+    /// <summary>Per-head temperatures fitted for temperature correction, or null. Saved with the model.</summary>
     /// <remarks>Set by <c>ModelCorrections.FitTemperatures</c>.</remarks>
     public IReadOnlyDictionary<string, double>? Temperatures { get; set; }
 
@@ -140,10 +140,10 @@ public sealed class MultiHeadModel : IDisposable
         return new MultiHeadModel(inputWidth, heads, options, null, backbone, backboneOutputWidth, new RandomSource());
     }
 
-    /// <summary>Predicts the raw, uncalibrated logits of every head. Runs in eval mode and inference mode, in batches.</summary>
+    /// <summary>Predicts the raw logits of every head (no correction applied). Runs in eval mode and inference mode, in batches.</summary>
     /// <param name="features">Rows × <see cref="InputWidth"/> finite values.</param>
     /// <param name="batchSize">Rows per forward pass. Default 2048.</param>
-    /// <returns>Logits per head; no re-weighting or calibration applied.</returns>
+    /// <returns>Logits per head; no re-weighting or correction applied.</returns>
     /// <exception cref="ArgumentException">The data has the wrong width or non-finite values.</exception>
     public MultiHeadPrediction Predict(float[,] features, int batchSize = 2048)
     {

@@ -1,8 +1,8 @@
 namespace MultiHeadClassifier.Modeling;
 
 /// <summary>
-/// The raw, uncalibrated logits of every head for a set of rows, as plain arrays (rows × classes).
-/// No re-weighting or calibration has been applied. Immutable.
+/// The raw logits of every head for a set of rows, as plain arrays (rows × classes).
+/// No re-weighting or correction has been applied. Immutable.
 /// </summary>
 public sealed class MultiHeadPrediction
 {

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace MultiHeadClassifier.Modeling;
 
 /// <summary>
-/// The raw, uncalibrated logits of every head as tensors, from <see cref="MultiHeadModel.PredictTensors"/>: the
+/// The raw logits (no correction applied) of every head as tensors, from <see cref="MultiHeadModel.PredictTensors"/>: the
 /// tensor counterpart of <see cref="MultiHeadPrediction"/>. It owns its tensors; dispose it (or detach a tensor
 /// you keep with <c>alias()</c>) to free their memory.
 /// </summary>
