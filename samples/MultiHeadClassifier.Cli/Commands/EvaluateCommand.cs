@@ -1,6 +1,6 @@
 using System.CommandLine;
-using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Cli.Reporting;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Evaluation;
 
 namespace MultiHeadClassifier.Cli.Commands;

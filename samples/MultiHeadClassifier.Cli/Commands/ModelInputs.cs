@@ -1,5 +1,5 @@
-using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
 
 namespace MultiHeadClassifier.Cli.Commands;

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
+using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Decisions;
+using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Modeling;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
@@ -41,52 +43,54 @@ public static class PredictCommand
         var (_, data) = ModelInputs.Read(model, dataPath, withLabels: false);
         ModelInputs.PrepareCorrection(model, correction, calibrationPath);
         var logits = ModelCorrections.Apply(model.Model, model.Model.Predict(data), correction);
-        var heads = model.Model.Heads;
-        var columns = new List<string>();
-        var values = new List<Func<int, string>>();
-        if (kind == "labels")
-        {
-            var probabilities = ModelCorrections.Probabilities(logits);
-            foreach (var head in heads)
-            {
-                int[] labels = rule.Decide(probabilities[head.Name]);
-                columns.Add(head.Name);
-                values.Add(r => labels[r].ToString(CultureInfo.InvariantCulture));
-            }
-        }
-        else
-        {
-            IReadOnlyDictionary<string, double[,]> matrix = kind == "probabilities"
-                ? ModelCorrections.Probabilities(logits)
-                : heads.ToDictionary(h => h.Name, h => ToDouble(logits[h.Name]), StringComparer.Ordinal);
-            foreach (var head in heads)
-            {
-                var m = matrix[head.Name];
-                for (int c = 0; c < head.ClassCount; c++)
-                {
-                    int k = c;
-                    columns.Add(string.Create(CultureInfo.InvariantCulture, $"{head.Name}_{c}"));
-                    values.Add(r => m[r, k].ToString("R", CultureInfo.InvariantCulture));
-                }
-            }
-        }
-
-        var text = new StringBuilder();
-        text.AppendLine(string.Join(",", columns.Select(Quote)));
-        for (int r = 0; r < data.RowCount; r++)
-        {
-            text.AppendLine(string.Join(",", values.Select(v => v(r))));
-        }
-
+        var columns = kind == "labels" ? LabelColumns(model.Model.Heads, logits, rule) : ScoreColumns(model.Model.Heads, logits, kind);
         string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
         if (dir is not null)
         {
             Directory.CreateDirectory(dir);
         }
 
-        File.WriteAllText(outPath, text.ToString());
+        var rows = Enumerable.Range(0, data.RowCount).Select(r => columns.Select(c => c.Cell(r)));
+        CsvOutput.Write(outPath, rows.Prepend(columns.Select(c => c.Name)));
         context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {data.RowCount} rows of {kind} to {outPath}."));
         return 0;
+    }
+
+    /// <summary>One column per head, <c>&lt;head&gt;</c>: the class the rule picks, as an integer.</summary>
+    private static List<(string Name, Func<int, string> Cell)> LabelColumns(IReadOnlyList<HeadDefinition> heads, MultiHeadPrediction logits, DecisionRule rule)
+    {
+        var probabilities = ModelCorrections.Probabilities(logits);
+        var columns = new List<(string Name, Func<int, string> Cell)>();
+        foreach (var head in heads)
+        {
+            int[] labels = rule.Decide(probabilities[head.Name]);
+            columns.Add((head.Name, r => labels[r].ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return columns;
+    }
+
+    /// <summary>
+    /// One column per head and class, <c>&lt;head&gt;_&lt;class&gt;</c>: probabilities, or logits widened from float to
+    /// double; either way the round-trip (<c>"R"</c>) text of the double.
+    /// </summary>
+    private static List<(string Name, Func<int, string> Cell)> ScoreColumns(IReadOnlyList<HeadDefinition> heads, MultiHeadPrediction logits, string kind)
+    {
+        IReadOnlyDictionary<string, double[,]> matrix = kind == "probabilities"
+            ? ModelCorrections.Probabilities(logits)
+            : heads.ToDictionary(h => h.Name, h => ToDouble(logits[h.Name]), StringComparer.Ordinal);
+        var columns = new List<(string Name, Func<int, string> Cell)>();
+        foreach (var head in heads)
+        {
+            var m = matrix[head.Name];
+            for (int c = 0; c < head.ClassCount; c++)
+            {
+                int k = c;
+                columns.Add((string.Create(CultureInfo.InvariantCulture, $"{head.Name}_{c}"), r => m[r, k].ToString("R", CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return columns;
     }
 
     private static double[,] ToDouble(float[,] values)
@@ -102,7 +106,4 @@ public static class PredictCommand
 
         return result;
     }
-
-    private static string Quote(string name) =>
-        name.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : name;
 }

@@ -203,7 +203,7 @@ public static class CsvDataReader
 
                 if (classCounts is not null && label >= classCounts[h])
                 {
-                    throw new CliException($"{table.Where(r, c)}, head '{heads[h]}': label {label} is outside 0..{classCounts[h] - 1}.");
+                    throw LabelOutOfRange(table, r, c, heads[h], label, classCounts[h]);
                 }
 
                 result[r, h] = label;
@@ -212,6 +212,33 @@ public static class CsvDataReader
 
         return result;
     }
+
+    /// <summary>
+    /// Checks labels that <see cref="Labels"/> parsed without class counts against counts known only afterwards,
+    /// head by head and row by row, failing with the message <see cref="Labels"/> gives.
+    /// </summary>
+    /// <param name="table">The table the labels were parsed from.</param>
+    /// <param name="heads">The head names, in model order.</param>
+    /// <param name="labels">Rows × heads, as <see cref="Labels"/> returned them.</param>
+    /// <param name="classCounts">Each head's class count.</param>
+    /// <exception cref="CliException">A label is not below its head's class count; the message names the first such cell.</exception>
+    public static void RequireLabelsBelow(CsvTable table, IReadOnlyList<string> heads, int[,] labels, IReadOnlyList<int> classCounts)
+    {
+        for (int h = 0; h < heads.Count; h++)
+        {
+            int c = table.IndexOf(heads[h]);
+            for (int r = 0; r < labels.GetLength(0); r++)
+            {
+                if (labels[r, h] >= classCounts[h])
+                {
+                    throw LabelOutOfRange(table, r, c, heads[h], labels[r, h], classCounts[h]);
+                }
+            }
+        }
+    }
+
+    private static CliException LabelOutOfRange(CsvTable table, int row, int column, string head, int label, int classCount) =>
+        new($"{table.Where(row, column)}, head '{head}': label {label} is outside 0..{classCount - 1}.");
 
     private static CellKind Parse(string cell, out float value)
     {

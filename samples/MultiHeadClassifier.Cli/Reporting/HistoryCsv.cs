@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Training;
 
 namespace MultiHeadClassifier.Cli.Reporting;
@@ -11,38 +11,39 @@ public static class HistoryCsv
     /// <param name="path">The file.</param>
     /// <param name="history">The history.</param>
     /// <param name="heads">Head names in model order.</param>
-    public static void Write(string path, TrainingHistory history, IReadOnlyList<string> heads)
+    /// <remarks>The format is <see cref="CsvOutput"/>'s; the epoch is an integer and every other number has the invariant culture's round-trip (<c>"R"</c>) text.</remarks>
+    public static void Write(string path, TrainingHistory history, IReadOnlyList<string> heads) =>
+        CsvOutput.Write(path, history.Epochs.Select(e => Row(e, heads)).Prepend(Header(heads)));
+
+    private static IEnumerable<string> Header(IReadOnlyList<string> heads)
     {
-        var text = new StringBuilder();
-        var columns = new List<string> { "epoch", "train_loss", "valid_loss" };
+        yield return "epoch";
+        yield return "train_loss";
+        yield return "valid_loss";
         foreach (string head in heads)
         {
-            columns.Add("train_loss_" + head);
-            columns.Add("valid_loss_" + head);
+            yield return "train_loss_" + head;
+            yield return "valid_loss_" + head;
         }
 
-        columns.Add("learning_rate");
-        columns.Add("seconds");
-        text.AppendLine(string.Join(",", columns.Select(Quote)));
-        foreach (var e in history.Epochs)
+        yield return "learning_rate";
+        yield return "seconds";
+    }
+
+    private static IEnumerable<string> Row(EpochSummary e, IReadOnlyList<string> heads)
+    {
+        yield return e.Epoch.ToString(CultureInfo.InvariantCulture);
+        yield return Number(e.TrainLoss);
+        yield return Number(e.ValidationLoss);
+        foreach (string head in heads)
         {
-            var cells = new List<string> { e.Epoch.ToString(CultureInfo.InvariantCulture), Number(e.TrainLoss), Number(e.ValidationLoss) };
-            foreach (string head in heads)
-            {
-                cells.Add(Number(e.TrainHeadLosses.TryGetValue(head, out double t) ? t : null));
-                cells.Add(Number(e.ValidationHeadLosses is { } v && v.TryGetValue(head, out double x) ? x : null));
-            }
-
-            cells.Add(Number(e.LearningRate));
-            cells.Add(Number(e.Duration.TotalSeconds));
-            text.AppendLine(string.Join(",", cells));
+            yield return Number(e.TrainHeadLosses.TryGetValue(head, out double t) ? t : null);
+            yield return Number(e.ValidationHeadLosses is { } v && v.TryGetValue(head, out double x) ? x : null);
         }
 
-        File.WriteAllText(path, text.ToString());
+        yield return Number(e.LearningRate);
+        yield return Number(e.Duration.TotalSeconds);
     }
 
     private static string Number(double? value) => value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
-
-    private static string Quote(string name) =>
-        name.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : name;
 }

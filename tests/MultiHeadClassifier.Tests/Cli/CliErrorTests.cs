@@ -47,6 +47,20 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public void When_a_label_is_outside_a_given_class_count_while_other_heads_are_inferred_it_should_fail_naming_line_column_and_head()
+    {
+        // Arrange: line 5 of the file, column 9 is 'dialog'; the other heads' class counts come from the labels.
+        string bad = _workspace.WithCell(_workspace.TrainCsv, "badmixed.csv", 5, 9, "9");
+
+        // Act
+        var result = _workspace.Run("train", "--train", bad, "--heads", "plot,dialog,acting,makeup", "--classes", "dialog=5", "--out", _workspace.PathOf("m"), "--epochs", "1");
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Trim().Should().Be("error: badmixed.csv line 5, column 'dialog', head 'dialog': label 9 is outside 0..4.");
+    }
+
+    [Fact]
     public void When_an_inferred_class_count_would_exceed_the_cap_it_should_fail_naming_line_column_and_head_and_suggest_classes()
     {
         // Arrange: line 6 of the file, column 10 is 'acting'; a head of 10^9 classes would need billions of weights.

@@ -1,0 +1,184 @@
+using System.Globalization;
+using MultiHeadClassifier.Cli.Reporting;
+using MultiHeadClassifier.Modeling;
+using MultiHeadClassifier.Persistence;
+using MultiHeadClassifier.Training;
+using Spectre.Console;
+
+namespace MultiHeadClassifier.Cli.Commands;
+
+/// <summary>
+/// One <c>mhc train</c> run, in four steps: load the CSV files (<see cref="TrainInputs"/>), build the model or
+/// resume the checkpointed run, train, and write the model directory.
+/// </summary>
+/// <param name="context">Where to write and what interrupts training.</param>
+/// <param name="settings">The command's options.</param>
+internal sealed class TrainRun(CliContext context, TrainSettings settings)
+{
+    /// <summary>Runs every step.</summary>
+    /// <exception cref="CliException">An option or the data is unusable, or does not continue the checkpointed run.</exception>
+    /// <exception cref="OperationCanceledException">Training was interrupted; the message says what the checkpoint holds.</exception>
+    public void Execute()
+    {
+        RequireUsableOptions();
+        var inputs = TrainInputs.Load(settings);
+        var run = CheckpointRun.Describe(settings.Train, settings.Valid, settings.ResumeOptions());
+        var (model, checkpoint) = BuildOrResume(inputs, run);
+        using (model)
+        {
+            var options = TrainerOptions(checkpoint);
+            if (settings.CheckpointEvery is not null && checkpoint is null)
+            {
+                StartCheckpoints(run);
+            }
+
+            var history = Train(model, checkpoint, inputs, options);
+            Write(model, inputs, history);
+        }
+    }
+
+    /// <summary>The checks that need no data: option combinations, and a checkpoint to resume.</summary>
+    private void RequireUsableOptions()
+    {
+        if (settings.EarlyStopping is not null && settings.Valid is null)
+        {
+            throw new CliException("--early-stopping needs --valid data to measure validation loss.");
+        }
+
+        if (settings.CheckpointEvery is < 1)
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--checkpoint-every: {settings.CheckpointEvery} is not a number of epochs (give 1 or more)."));
+        }
+
+        if (settings.Resume && !File.Exists(settings.CheckpointPath))
+        {
+            throw new CliException($"--resume: there is no checkpoint {settings.CheckpointPath} to resume (a run writes one with --checkpoint-every N).");
+        }
+    }
+
+    /// <summary>
+    /// A new model, or with <c>--resume</c> the checkpoint's, once <paramref name="run"/> has been checked against
+    /// the checkpointed run's description and the options against its model. The caller owns the model.
+    /// </summary>
+    private (MultiHeadModel Model, TrainingCheckpoint? Checkpoint) BuildOrResume(TrainInputs inputs, CheckpointRun run)
+    {
+        if (!settings.Resume)
+        {
+            var options = new MultiHeadModelOptions
+            {
+                Backbone = new MlpBackboneOptions { HiddenSizes = settings.Hidden, Dropout = settings.Dropout },
+                Seed = settings.Seed,
+            };
+            return (MultiHeadModel.Create(inputs.Features.Length, inputs.Heads, options), null);
+        }
+
+        // Features and imputation means come from the training file, which RequireSameRun checks is the one the
+        // checkpointed run read, so recomputing them gives that run's features.json and imputation.json.
+        CheckpointRun.Load(settings.CheckpointRunPath).RequireSameRun(run, inputs.TrainName, inputs.ValidName);
+        var checkpoint = CheckpointFile.Load(settings.CheckpointPath);
+        try
+        {
+            ResumeCheck.RequireSameModel(checkpoint, settings, inputs);
+        }
+        catch
+        {
+            checkpoint.Model.Dispose();
+            throw;
+        }
+
+        return (checkpoint.Model, checkpoint);
+    }
+
+    /// <summary>The trainer's options; a resumed run takes the checkpoint's seed.</summary>
+    private MultiHeadTrainerOptions TrainerOptions(TrainingCheckpoint? checkpoint)
+    {
+        var options = new MultiHeadTrainerOptions
+        {
+            Epochs = settings.Epochs,
+            BatchSize = settings.BatchSize,
+            LearningRate = settings.LearningRate,
+            Seed = checkpoint?.Seed ?? settings.Seed,
+            EarlyStoppingPatience = settings.EarlyStopping,
+            Checkpoint = settings.CheckpointEvery is { } every ? new CheckpointOptions(new CheckpointFile(settings.CheckpointPath)) { EveryEpochs = every } : null,
+        };
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new CliException("Invalid training options: " + string.Join(" ", errors));
+        }
+
+        return options;
+    }
+
+    /// <summary>
+    /// Before a fresh run with checkpoints: removes any earlier run's checkpoint and writes this run's
+    /// <c>checkpoint.json</c>, so that <c>--resume</c> never pairs one run's checkpoint with another's description.
+    /// </summary>
+    private void StartCheckpoints(CheckpointRun run)
+    {
+        Directory.CreateDirectory(settings.Out);
+        File.Delete(settings.CheckpointPath);
+        run.Save(settings.CheckpointRunPath);
+    }
+
+    /// <summary>Trains with a progress bar on a terminal, or one log line per epoch otherwise.</summary>
+    private TrainingHistory Train(MultiHeadModel model, TrainingCheckpoint? checkpoint, TrainInputs inputs, MultiHeadTrainerOptions options)
+    {
+        string heads = string.Join(", ", inputs.Heads.Select(h => $"{h.Name} (K={h.ClassCount})"));
+        context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Training on {inputs.Train.RowCount} rows, {inputs.Features.Length} features, heads {heads}."));
+        if (checkpoint is not null)
+        {
+            context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Resuming from {settings.CheckpointPath} at epoch {checkpoint.CompletedEpochs} of {settings.Epochs} (seed {checkpoint.Seed})."));
+        }
+
+        TrainingHistory Fit(MultiHeadTrainer trainer) => checkpoint is null
+            ? trainer.Fit(model, inputs.Train, inputs.Valid, context.CancellationToken)
+            : trainer.Resume(checkpoint, inputs.Train, inputs.Valid, context.CancellationToken);
+        try
+        {
+            return context.Interactive
+                ? WithProgressBar(options, Fit)
+                : Fit(new MultiHeadTrainer(options with { Callbacks = [new PlainLogCallback(context.Stdout)] }));
+        }
+        catch (TrainingCanceledException e)
+        {
+            throw new OperationCanceledException(Interrupted(e.CompletedEpochs.Count, checkpoint?.CompletedEpochs), e, e.CancellationToken);
+        }
+    }
+
+    private static TrainingHistory WithProgressBar(MultiHeadTrainerOptions options, Func<MultiHeadTrainer, TrainingHistory> fit) =>
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("training");
+                var history = fit(new MultiHeadTrainer(options with { Callbacks = [new SpectreProgressCallback(task)] }));
+                task.Value = task.MaxValue;
+                return history;
+            });
+
+    /// <summary>The message of an interrupted run: how many epochs finished, and which one the checkpoint holds.</summary>
+    private string Interrupted(int completed, int? resumedFrom)
+    {
+        int? every = settings.CheckpointEvery;
+        int saved = Math.Max(every is { } n ? completed / n * n : 0, resumedFrom ?? 0);
+        string done = string.Create(CultureInfo.InvariantCulture, $"training was interrupted after {completed} complete epoch(s)");
+        return saved > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{done}; {settings.CheckpointPath} holds epoch {saved}: run the same command with --resume to continue from there.")
+            : every is null
+                ? $"{done}; nothing was written (--checkpoint-every N saves the run for --resume)."
+                : string.Create(CultureInfo.InvariantCulture, $"{done}, before the first checkpoint (after epoch {every}); there is nothing to resume.");
+    }
+
+    /// <summary>Writes the model directory: model.mhc, features.json, imputation.json (or removes a stale one), history.csv and loss.png.</summary>
+    private void Write(MultiHeadModel model, TrainInputs inputs, TrainingHistory history)
+    {
+        Directory.CreateDirectory(settings.Out);
+        ModelDirectory.Save(settings.Out, model, inputs.Features, inputs.Means);
+        HistoryCsv.Write(Path.Combine(settings.Out, "history.csv"), history, settings.Heads);
+        LossPlot.Save(Path.Combine(settings.Out, "loss.png"), history);
+        string best = history.BestEpoch is { } b ? string.Create(CultureInfo.InvariantCulture, $", best epoch {b}") : string.Empty;
+        context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained {history.Epochs.Count} epochs (seed {history.Seed}{best}); wrote {settings.Out}."));
+    }
+}

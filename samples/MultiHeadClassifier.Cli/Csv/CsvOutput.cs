@@ -1,0 +1,57 @@
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+
+namespace MultiHeadClassifier.Cli.Csv;
+
+/// <summary>
+/// Writes the CSV files <c>mhc</c> produces (<c>history.csv</c>, <c>predict</c>'s output) with CsvHelper's
+/// <see cref="CsvWriter"/>, in one format that other tools read: comma-separated; a cell with a comma, a quote, CR
+/// or LF enclosed in quotes with its quotes doubled (RFC 4180), and no other cell quoted; an empty cell written as
+/// nothing; every record, the last included, ended with <see cref="Environment.NewLine"/>; UTF-8 without a
+/// byte-order mark.
+/// </summary>
+/// <remarks>
+/// Callers format their cells (numbers with <c>"R"</c> and the invariant culture), so the text of each cell is
+/// theirs and CsvHelper only joins, quotes and ends records. The quoting rule is set here rather than left to
+/// CsvHelper's default, which also quotes cells that start or end with a space and, once
+/// <see cref="CsvConfiguration.NewLine"/> is set, looks only for that whole sequence (so a bare CR would go
+/// unquoted).
+/// </remarks>
+internal static class CsvOutput
+{
+    private static readonly CsvConfiguration Configuration = new(CultureInfo.InvariantCulture)
+    {
+        Delimiter = ",",
+        Quote = '"',
+        Mode = CsvMode.RFC4180,
+        NewLine = Environment.NewLine,
+        InjectionOptions = InjectionOptions.None,
+        ShouldQuote = args => NeedsQuotes(args.Field),
+    };
+
+    /// <summary>Writes a whole file at once (so a failure leaves no half-written file), replacing any earlier one.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="records">The records, the header first; each is a list of cells.</param>
+    public static void Write(string path, IEnumerable<IEnumerable<string>> records)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = new CsvWriter(text, Configuration, leaveOpen: true))
+        {
+            foreach (var record in records)
+            {
+                foreach (string cell in record)
+                {
+                    csv.WriteField(cell);
+                }
+
+                csv.NextRecord();
+            }
+        }
+
+        File.WriteAllText(path, text.ToString());
+    }
+
+    /// <summary>True when a cell holds the delimiter, a quote, CR or LF, and must be quoted.</summary>
+    private static bool NeedsQuotes(string? cell) => cell is not null && cell.AsSpan().IndexOfAny(",\"\r\n") >= 0;
+}
