@@ -17,28 +17,28 @@ public static class EvaluateCommand
         var data = new Option<string>("--data") { Description = "Labelled CSV with the model's feature and head columns.", Required = true };
         var json = new Option<string>("--json") { Description = "Output JSON file with per-head and mean metrics.", Required = true };
         var correction = new Option<string>("--correction") { Description = "none|prior|temperature|prior+temperature.", DefaultValueFactory = _ => "none" };
-        var calibration = new Option<string?>("--calibration-data") { Description = "Labelled CSV on which to fit temperatures." };
-        var decision = new Option<string>("--decision") { Description = "argmax|median|expected.", DefaultValueFactory = _ => "argmax" };
+        var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV on which to fit temperatures (--calibration-data is the earlier name)." };
+        var decision = new Option<string>("--decision") { Description = "argmax|median|expected-value (expected is the earlier name of expected-value).", DefaultValueFactory = _ => "argmax" };
         var report = new Option<string?>("--report") { Description = "Output self-contained HTML report." };
-        var command = new Command("evaluate", "Evaluate a model on labelled CSV data.") { modelDir, data, json, correction, calibration, decision, report };
+        var command = new Command("evaluate", "Evaluate a model on labelled CSV data.") { modelDir, data, json, correction, correctionData, decision, report };
         command.SetAction(p => Run(
             context,
             p.GetValue(modelDir)!,
             p.GetValue(data)!,
             p.GetValue(json)!,
             OptionParsers.Correction(p.GetValue(correction)!),
-            p.GetValue(calibration),
+            p.GetValue(correctionData),
             p.GetValue(decision)!,
             p.GetValue(report)));
         return command;
     }
 
-    private static int Run(CliContext context, string modelDir, string dataPath, string jsonPath, LogitCorrection correction, string? calibrationPath, string decisionName, string? reportPath)
+    private static int Run(CliContext context, string modelDir, string dataPath, string jsonPath, LogitCorrection correction, string? correctionDataPath, string decisionName, string? reportPath)
     {
         var rule = OptionParsers.Decision(decisionName);
         using var model = ModelDirectory.Load(modelDir);
         var (_, data) = ModelInputs.Read(model, dataPath, withLabels: true);
-        ModelInputs.PrepareCorrection(model, correction, calibrationPath);
+        ModelInputs.PrepareCorrection(model, correction, correctionDataPath);
         var report = ModelEvaluator.Evaluate(model.Model, data, correction, rule);
         WriteFile(jsonPath, report.ToJson());
         context.Stdout.WriteLine(report.ToTable());

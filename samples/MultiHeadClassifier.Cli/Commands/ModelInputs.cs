@@ -23,14 +23,14 @@ public static class ModelInputs
     }
 
     /// <summary>
-    /// Makes a correction usable: for temperature scaling, fits temperatures on the calibration data when given,
+    /// Makes a correction usable: for temperature correction, fits temperatures on the held-out data when given,
     /// otherwise uses the model's stored temperatures if they were fitted on the same basis.
     /// </summary>
     /// <param name="model">The model directory.</param>
     /// <param name="correction">The correction.</param>
-    /// <param name="calibrationPath">The calibration CSV, or null.</param>
+    /// <param name="correctionDataPath">The held-out CSV for temperatures, or null.</param>
     /// <exception cref="CliException">Temperatures are needed but neither given nor stored.</exception>
-    public static void PrepareCorrection(ModelDirectory model, LogitCorrection correction, string? calibrationPath)
+    public static void PrepareCorrection(ModelDirectory model, LogitCorrection correction, string? correctionDataPath)
     {
         if (!correction.HasFlag(LogitCorrection.Temperature))
         {
@@ -38,16 +38,16 @@ public static class ModelInputs
         }
 
         bool afterPrior = correction.HasFlag(LogitCorrection.Prior);
-        if (calibrationPath is not null)
+        if (correctionDataPath is not null)
         {
-            var (_, calibration) = Read(model, calibrationPath, withLabels: true);
-            ModelCorrections.FitTemperatures(model.Model, calibration, afterPrior);
+            var (_, heldOut) = Read(model, correctionDataPath, withLabels: true);
+            ModelCorrections.FitTemperatures(model.Model, heldOut, afterPrior);
             return;
         }
 
         if (model.Model.Temperatures is null || model.Model.TemperaturesAfterPriorCorrection != afterPrior)
         {
-            throw new CliException($"--correction {(afterPrior ? "prior+temperature" : "temperature")} needs --calibration-data (the model stores no temperatures fitted on {(afterPrior ? "prior-corrected" : "raw")} logits).");
+            throw new CliException($"--correction {(afterPrior ? "prior+temperature" : "temperature")} needs --correction-data (the model stores no temperatures fitted on {(afterPrior ? "prior-corrected" : "raw")} logits).");
         }
     }
 }

@@ -76,7 +76,10 @@ public static class OptionParsers
         return [.. sizes];
     }
 
-    /// <summary>Parses <c>--class-weights none|balanced|sqrt|effective[:beta]</c>.</summary>
+    /// <summary>
+    /// Parses <c>--class-weights none|balanced|inverse-sqrt|effective-number[:beta]</c>, the names of
+    /// <see cref="ClassWeighting.Name"/>; the earlier names <c>sqrt</c> and <c>effective</c> are still read.
+    /// </summary>
     /// <param name="value">The option value.</param>
     /// <returns>The weighting.</returns>
     public static ClassWeighting Weighting(string value)
@@ -88,11 +91,11 @@ public static class OptionParsers
                 return ClassWeighting.None;
             case "BALANCED" when parts.Length == 1:
                 return ClassWeighting.Balanced();
-            case "SQRT" when parts.Length == 1:
+            case "INVERSE-SQRT" or "SQRT" when parts.Length == 1:
                 return ClassWeighting.InverseSqrt();
-            case "EFFECTIVE" when parts.Length == 1:
+            case "EFFECTIVE-NUMBER" or "EFFECTIVE" when parts.Length == 1:
                 return ClassWeighting.EffectiveNumber();
-            case "EFFECTIVE":
+            case "EFFECTIVE-NUMBER" or "EFFECTIVE":
                 if (double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double beta) && beta >= 0 && beta < 1)
                 {
                     return ClassWeighting.EffectiveNumber(beta);
@@ -100,7 +103,7 @@ public static class OptionParsers
 
                 throw new CliException($"--class-weights: beta '{parts[1]}' must be a number in [0, 1).");
             default:
-                throw new CliException($"--class-weights: '{value}' is not one of none, balanced, sqrt, effective[:beta].");
+                throw new CliException($"--class-weights: '{value}' is not one of none, balanced, inverse-sqrt, effective-number[:beta].");
         }
     }
 

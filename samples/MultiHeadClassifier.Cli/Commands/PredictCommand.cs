@@ -21,10 +21,10 @@ public static class PredictCommand
         var output = new Option<string>("--out") { Description = "Output CSV.", Required = true };
         var kind = new Option<string>("--output") { Description = "labels (columns <head>), probabilities or logits (columns <head>_<class>).", DefaultValueFactory = _ => "labels" };
         var correction = new Option<string>("--correction") { Description = "none|prior|temperature|prior+temperature.", DefaultValueFactory = _ => "none" };
-        var calibration = new Option<string?>("--calibration-data") { Description = "Labelled CSV on which to fit temperatures." };
-        var decision = new Option<string>("--decision") { Description = "argmax|median|expected (for labels).", DefaultValueFactory = _ => "argmax" };
+        var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV on which to fit temperatures (--calibration-data is the earlier name)." };
+        var decision = new Option<string>("--decision") { Description = "argmax|median|expected-value (for labels) (expected is the earlier name of expected-value).", DefaultValueFactory = _ => "argmax" };
         kind.AcceptOnlyFromAmong("labels", "probabilities", "logits");
-        var command = new Command("predict", "Predict every row of a CSV file.") { modelDir, data, output, kind, correction, calibration, decision };
+        var command = new Command("predict", "Predict every row of a CSV file.") { modelDir, data, output, kind, correction, correctionData, decision };
         command.SetAction(p => Run(
             context,
             p.GetValue(modelDir)!,
@@ -32,16 +32,16 @@ public static class PredictCommand
             p.GetValue(output)!,
             p.GetValue(kind)!,
             OptionParsers.Correction(p.GetValue(correction)!),
-            p.GetValue(calibration),
+            p.GetValue(correctionData),
             OptionParsers.Decision(p.GetValue(decision)!)));
         return command;
     }
 
-    private static int Run(CliContext context, string modelDir, string dataPath, string outPath, string kind, LogitCorrection correction, string? calibrationPath, DecisionRule rule)
+    private static int Run(CliContext context, string modelDir, string dataPath, string outPath, string kind, LogitCorrection correction, string? correctionDataPath, DecisionRule rule)
     {
         using var model = ModelDirectory.Load(modelDir);
         var (_, data) = ModelInputs.Read(model, dataPath, withLabels: false);
-        ModelInputs.PrepareCorrection(model, correction, calibrationPath);
+        ModelInputs.PrepareCorrection(model, correction, correctionDataPath);
         var logits = ModelCorrections.Apply(model.Model, model.Model.Predict(data), correction);
         var columns = kind == "labels" ? LabelColumns(model.Model.Heads, logits, rule) : ScoreColumns(model.Model.Heads, logits, kind);
         string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));

@@ -29,7 +29,7 @@ public static class TrainCommand
         var lr = new Option<double>("--lr") { Description = "Learning rate (Adam).", DefaultValueFactory = _ => defaults.LearningRate };
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer widths.", DefaultValueFactory = _ => "128,64" };
         var dropout = new Option<double>("--dropout") { Description = "Dropout after each hidden layer.", DefaultValueFactory = _ => 0 };
-        var weights = new Option<string>("--class-weights") { Description = "none|balanced|sqrt|effective[:beta].", DefaultValueFactory = _ => "balanced" };
+        var weights = new Option<string>("--class-weights") { Description = "none|balanced|inverse-sqrt|effective-number[:beta].", DefaultValueFactory = _ => "balanced" };
         var seed = new Option<long?>("--seed") { Description = "Seed for initial weights, shuffling and dropout. Default: random." };
         var missing = new Option<string>("--missing-features") { Description = "error|mean: reject, or impute training means for, missing/non-numeric feature cells.", DefaultValueFactory = _ => "error" };
         var early = new Option<int?>("--early-stopping") { Description = "Stop after N epochs without validation-loss improvement (needs --valid)." };

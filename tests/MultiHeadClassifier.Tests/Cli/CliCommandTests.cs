@@ -123,14 +123,16 @@ public sealed class CliCommandTests(TrainedCliWorkspace trained) : IClassFixture
 
         // Assert
         result.ExitCode.Should().Be(2);
-        result.Stderr.Should().Contain("--calibration-data");
+        result.Stderr.Should().Contain("--correction-data");
     }
 
-    [Fact]
-    public void When_temperature_correction_has_calibration_data_it_should_succeed()
+    [Theory]
+    [InlineData("--correction-data")]
+    [InlineData("--calibration-data")]
+    public void When_temperature_correction_has_held_out_data_under_either_option_name_it_should_succeed(string option)
     {
         // Act
-        var result = Workspace.Run("evaluate", "--model", trained.ModelDir, "--data", Workspace.TestCsv, "--json", Workspace.PathOf("t2.json"), "--correction", "prior+temperature", "--calibration-data", Workspace.TrainCsv);
+        var result = Workspace.Run("evaluate", "--model", trained.ModelDir, "--data", Workspace.TestCsv, "--json", Workspace.PathOf($"t2{option}.json"), "--correction", "prior+temperature", option, Workspace.TrainCsv);
 
         // Assert
         result.ExitCode.Should().Be(0, result.Stderr);
