@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using MultiHeadClassifier.Training;
 using MultiHeadClassifier.Training.Optimization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Benchmarks;

@@ -1,5 +1,4 @@
 using System.Numerics;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Data;

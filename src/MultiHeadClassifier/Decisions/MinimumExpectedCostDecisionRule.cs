@@ -11,7 +11,7 @@ internal sealed record MinimumExpectedCostDecisionRule : DecisionRule
     /// <inheritdoc />
     public override string Name => "minimum-expected-cost";
 
-    private readonly double[,] cost;
+    private readonly double[,] _cost;
 
     /// <summary>Validates and copies the cost matrix.</summary>
     /// <param name="cost">K × K, cost[true, predicted], finite and non-negative.</param>
@@ -39,11 +39,11 @@ internal sealed record MinimumExpectedCostDecisionRule : DecisionRule
             }
         }
 
-        this.cost = (double[,])cost.Clone();
+        _cost = (double[,])cost.Clone();
     }
 
     /// <summary>The number of classes the cost matrix is for.</summary>
-    public int ClassCount => cost.GetLength(0);
+    public int ClassCount => _cost.GetLength(0);
 
     private protected override void ValidateClassCount(int classCount)
     {
@@ -64,7 +64,7 @@ internal sealed record MinimumExpectedCostDecisionRule : DecisionRule
             double expected = 0;
             for (int i = 0; i < probabilities.Length; i++)
             {
-                expected += probabilities[i] * cost[i, j];
+                expected += probabilities[i] * _cost[i, j];
             }
 
             if (expected < bestCost)

@@ -6,7 +6,7 @@ namespace MultiHeadClassifier.Evaluation;
 /// </summary>
 public sealed class EvaluationReport
 {
-    private readonly OrderedDictionary<string, HeadEvaluation> heads;
+    private readonly OrderedDictionary<string, HeadEvaluation> _heads;
 
     /// <summary>Creates a report from head evaluations.</summary>
     /// <param name="heads">The heads, in report order; names must be unique.</param>
@@ -15,21 +15,21 @@ public sealed class EvaluationReport
     public EvaluationReport(IEnumerable<HeadEvaluation> heads)
     {
         ArgumentNullException.ThrowIfNull(heads);
-        this.heads = new OrderedDictionary<string, HeadEvaluation>(StringComparer.Ordinal);
+        _heads = new OrderedDictionary<string, HeadEvaluation>(StringComparer.Ordinal);
         foreach (HeadEvaluation head in heads)
         {
             ArgumentNullException.ThrowIfNull(head, nameof(heads));
-            if (!this.heads.TryAdd(head.Name, head))
+            if (!_heads.TryAdd(head.Name, head))
             {
                 throw new ArgumentException($"head '{head.Name}' appears more than once; head names must be unique.", nameof(heads));
             }
         }
 
-        Mean = MetricSummary.Mean(this.heads.Values.Select(h => h.Metrics));
+        Mean = MetricSummary.Mean(_heads.Values.Select(h => h.Metrics));
     }
 
     /// <summary>The heads keyed by name; enumeration follows the order given to the constructor.</summary>
-    public IReadOnlyDictionary<string, HeadEvaluation> Heads => heads;
+    public IReadOnlyDictionary<string, HeadEvaluation> Heads => _heads;
 
     /// <summary>Each scalar metric averaged over the heads that have a value for it; null where none has.</summary>
     public MetricSummary Mean { get; }

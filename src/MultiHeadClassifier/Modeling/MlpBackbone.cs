@@ -1,5 +1,5 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Modeling;
@@ -10,7 +10,9 @@ namespace MultiHeadClassifier.Modeling;
 /// </summary>
 internal sealed class MlpBackbone : nn.Module<Tensor, Tensor>
 {
-    private readonly Sequential layers;
+    // The component name is the state-dict key prefix (backbone.layers.…), part of the model file format.
+    [ComponentName(Name = "layers")]
+    private readonly Sequential _layers;
 
     public MlpBackbone(int inputWidth, MlpBackboneOptions options, RandomSource random)
         : base(nameof(MlpBackbone))
@@ -41,12 +43,12 @@ internal sealed class MlpBackbone : nn.Module<Tensor, Tensor>
         }
 
         OutputWidth = width;
-        layers = nn.Sequential(modules);
+        _layers = nn.Sequential(modules);
         RegisterComponents();
     }
 
     /// <summary>The width of the backbone's output.</summary>
     public int OutputWidth { get; }
 
-    public override Tensor forward(Tensor input) => layers.forward(input);
+    public override Tensor forward(Tensor input) => _layers.forward(input);
 }

@@ -1,6 +1,6 @@
 using MultiHeadClassifier.Heads;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Modeling;
@@ -22,15 +22,18 @@ namespace MultiHeadClassifier.Modeling;
 /// </remarks>
 public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
 {
-    private readonly nn.Module<Tensor, Tensor> backbone;
-    private readonly Linear heads;
+    // Component names are state-dict key prefixes (backbone.…, heads.weight, heads.bias), part of the model file format.
+    [ComponentName(Name = "backbone")]
+    private readonly nn.Module<Tensor, Tensor> _backbone;
+    [ComponentName(Name = "heads")]
+    private readonly Linear _heads;
     private readonly Dictionary<string, (long Offset, int Classes)> _slices;
 
     internal MultiHeadNetwork(nn.Module<Tensor, Tensor> backbone, int backboneOutputWidth, IReadOnlyList<HeadDefinition> headDefinitions)
         : base(nameof(MultiHeadNetwork))
     {
-        this.backbone = backbone;
-        heads = nn.Linear(backboneOutputWidth, headDefinitions.Sum(h => h.ClassCount));
+        _backbone = backbone;
+        _heads = nn.Linear(backboneOutputWidth, headDefinitions.Sum(h => h.ClassCount));
         _slices = new Dictionary<string, (long, int)>(StringComparer.Ordinal);
         long offset = 0;
         foreach (var head in headDefinitions)
@@ -56,20 +59,20 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        return heads.forward(backbone.forward(input)).MoveToOuterDisposeScope();
+        return _heads.forward(_backbone.forward(input)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Head <paramref name="name"/>'s [K, backbone width] weight: a view into the fused head layer.</summary>
     /// <param name="name">A head name.</param>
     /// <returns>A view sharing storage (and gradients) with the layer's weight; dispose it when done.</returns>
     /// <exception cref="KeyNotFoundException">There is no head of that name.</exception>
-    public Tensor HeadWeight(string name) => Slice(heads.weight!, name);
+    public Tensor HeadWeight(string name) => Slice(_heads.weight!, name);
 
     /// <summary>Head <paramref name="name"/>'s [K] bias: a view into the fused head layer.</summary>
     /// <param name="name">A head name.</param>
     /// <returns>A view sharing storage with the layer's bias; dispose it when done.</returns>
     /// <exception cref="KeyNotFoundException">There is no head of that name.</exception>
-    public Tensor HeadBias(string name) => Slice(heads.bias!, name);
+    public Tensor HeadBias(string name) => Slice(_heads.bias!, name);
 
     /// <summary>Splits the concatenated logits of <see cref="forward"/> into one [batch, K] view per head.</summary>
     /// <param name="logits">[batch, ΣK] logits.</param>
@@ -93,7 +96,7 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
     public IReadOnlyDictionary<string, Tensor> ForwardHeads(Tensor input) => SplitHeads(forward(input));
 
     /// <summary>The fused head layer, for re-initialisation.</summary>
-    internal Linear HeadLayer => heads;
+    internal Linear HeadLayer => _heads;
 
     private Tensor Slice(Tensor fused, string name)
     {

@@ -1,10 +1,8 @@
-using System.Text;
 using System.Text.Json;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Internal;
 using MultiHeadClassifier.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Persistence;

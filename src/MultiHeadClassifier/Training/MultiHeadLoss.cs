@@ -1,5 +1,4 @@
 using MultiHeadClassifier.Heads;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Training;

@@ -3,7 +3,6 @@ using FluentAssertions;
 using MultiHeadClassifier.Cli;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Persistence;
-using MultiHeadClassifier.Training;
 using Xunit;
 
 namespace MultiHeadClassifier.Tests.Cli;

@@ -1,7 +1,6 @@
 using FluentAssertions;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Training;
-using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 using FluentAssertions;
 using MultiHeadClassifier.Training;
 using MultiHeadClassifier.Training.Optimization;
-using TorchSharp;
 using TorchSharp.Modules;
 using Xunit;
 using static TorchSharp.torch;
