@@ -48,71 +48,24 @@ public sealed class MultiHeadLoss : IDisposable
     {
         HeadDefinition.ValidateSet(heads);
         ArgumentNullException.ThrowIfNull(classWeights);
+        float[][] weights = CheckedWeightsInHeadOrder(heads, classWeights);
         device ??= CPU;
         Heads = [.. heads];
         _classCounts = [.. heads.Select(h => h.ClassCount)];
         _maxClasses = _classCounts.Max();
         _totalClasses = _classCounts.Sum();
-        var columnWeights = new float[_totalClasses];
-        var columnHeads = new long[_totalClasses];
-        var membership = new float[_totalClasses * heads.Count];
-        var offsets = new long[heads.Count];
-        _headWeights = new Tensor[heads.Count];
-        for (int h = 0; h < heads.Count; h++)
-        {
-            if (!classWeights.TryGetValue(heads[h].Name, out var w))
-            {
-                throw new ArgumentException($"No class weights were given for head '{heads[h].Name}'.", nameof(classWeights));
-            }
+        long[] offsets = HeadOffsets(_classCounts);
+        var (columnWeights, columnHeads, membership) = ColumnLayout(weights, offsets, _totalClasses);
+        long[]? gatherIndex = PaddedGatherIndex(_classCounts, _maxClasses, _totalClasses);
 
-            if (w.Length != heads[h].ClassCount)
-            {
-                throw new ArgumentException($"Head '{heads[h].Name}' has {heads[h].ClassCount} classes but {w.Length} class weights.", nameof(classWeights));
-            }
-
-            for (int c = 0; c < w.Length; c++)
-            {
-                if (!float.IsFinite(w[c]) || w[c] <= 0)
-                {
-                    throw new ArgumentException($"Head '{heads[h].Name}': class weight {c} is {w[c]}; class weights must be positive finite numbers.", nameof(classWeights));
-                }
-
-                columnWeights[offsets[h] + c] = w[c];
-                columnHeads[offsets[h] + c] = h;
-                membership[(offsets[h] + c) * heads.Count + h] = 1;
-            }
-
-            if (h + 1 < heads.Count)
-            {
-                offsets[h + 1] = offsets[h] + w.Length;
-            }
-
-            _headWeights[h] = tensor(w, device: device);
-        }
-
+        _headWeights = [.. weights.Select(w => tensor(w, device: device))];
         _columnWeights = tensor(columnWeights, device: device);
         _columnHeads = tensor(columnHeads, device: device);
         _headMembership = tensor(membership, [_totalClasses, heads.Count], device: device);
         _lossMultipliers = tensor(heads.Select(h => (float)h.LossWeight).ToArray(), device: device);
         _headOffsets = tensor(offsets, [1, heads.Count], device: device);
         _classCountRow = tensor(_classCounts.Select(k => (long)k).ToArray(), [1, heads.Count], device: device);
-        if (_classCounts.Any(k => k != _maxClasses))
-        {
-            // Column index into [logits | −∞] for each (head, class) slot of the padded [heads, K_max] layout.
-            var index = new long[heads.Count * _maxClasses];
-            int offset = 0;
-            for (int h = 0; h < heads.Count; h++)
-            {
-                for (int c = 0; c < _maxClasses; c++)
-                {
-                    index[h * _maxClasses + c] = c < _classCounts[h] ? offset + c : _totalClasses;
-                }
-
-                offset += _classCounts[h];
-            }
-
-            _gatherIndex = tensor(index, device: device);
-        }
+        _gatherIndex = gatherIndex is null ? null : tensor(gatherIndex, device: device);
     }
 
     /// <summary>The heads, in output order.</summary>
@@ -244,6 +197,102 @@ public sealed class MultiHeadLoss : IDisposable
         _lossMultipliers.Dispose();
         _gatherIndex?.Dispose();
         _headOffsets.Dispose();
+    }
+
+    /// <summary>
+    /// Each head's class weights, in head order, after checking them; the first problem in head order, then class
+    /// order, is reported. Checking everything before any tensor is created leaves nothing to dispose on failure.
+    /// </summary>
+    private static float[][] CheckedWeightsInHeadOrder(IReadOnlyList<HeadDefinition> heads, IReadOnlyDictionary<string, float[]> classWeights)
+    {
+        var weights = new float[heads.Count][];
+        for (int h = 0; h < heads.Count; h++)
+        {
+            if (!classWeights.TryGetValue(heads[h].Name, out var w))
+            {
+                throw new ArgumentException($"No class weights were given for head '{heads[h].Name}'.", nameof(classWeights));
+            }
+
+            if (w.Length != heads[h].ClassCount)
+            {
+                throw new ArgumentException($"Head '{heads[h].Name}' has {heads[h].ClassCount} classes but {w.Length} class weights.", nameof(classWeights));
+            }
+
+            for (int c = 0; c < w.Length; c++)
+            {
+                if (!float.IsFinite(w[c]) || w[c] <= 0)
+                {
+                    throw new ArgumentException($"Head '{heads[h].Name}': class weight {c} is {w[c]}; class weights must be positive finite numbers.", nameof(classWeights));
+                }
+            }
+
+            weights[h] = w;
+        }
+
+        return weights;
+    }
+
+    /// <summary>The column of each head's class 0 in the [batch, ΣK] layout: the class counts of the heads before it, summed.</summary>
+    private static long[] HeadOffsets(int[] classCounts)
+    {
+        var offsets = new long[classCounts.Length];
+        for (int h = 0; h + 1 < classCounts.Length; h++)
+        {
+            offsets[h + 1] = offsets[h] + classCounts[h];
+        }
+
+        return offsets;
+    }
+
+    /// <summary>
+    /// Per column of the [batch, ΣK] layout: its class weight, its head, and the [ΣK, heads] 0/1 head-membership
+    /// matrix (row-major) that sums exp(z − m) per head in one multiply.
+    /// </summary>
+    private static (float[] Weights, long[] Heads, float[] Membership) ColumnLayout(float[][] weights, long[] offsets, int totalClasses)
+    {
+        int heads = weights.Length;
+        var columnWeights = new float[totalClasses];
+        var columnHeads = new long[totalClasses];
+        var membership = new float[totalClasses * heads];
+        for (int h = 0; h < heads; h++)
+        {
+            for (int c = 0; c < weights[h].Length; c++)
+            {
+                long column = offsets[h] + c;
+                columnWeights[column] = weights[h][c];
+                columnHeads[column] = h;
+                membership[column * heads + h] = 1;
+            }
+        }
+
+        return (columnWeights, columnHeads, membership);
+    }
+
+    /// <summary>
+    /// When the class counts differ: the column index into [logits | −∞] for each (head, class) slot of the padded
+    /// [heads, K_max] layout, −∞ (column ΣK) filling the slots past a head's own classes. Null when every head has
+    /// K_max classes and the logits can simply be viewed as [batch, heads, K_max].
+    /// </summary>
+    private static long[]? PaddedGatherIndex(int[] classCounts, int maxClasses, int totalClasses)
+    {
+        if (classCounts.All(k => k == maxClasses))
+        {
+            return null;
+        }
+
+        var index = new long[classCounts.Length * maxClasses];
+        int offset = 0;
+        for (int h = 0; h < classCounts.Length; h++)
+        {
+            for (int c = 0; c < maxClasses; c++)
+            {
+                index[h * maxClasses + c] = c < classCounts[h] ? offset + c : totalClasses;
+            }
+
+            offset += classCounts[h];
+        }
+
+        return index;
     }
 
     private void CheckShapes(Tensor logits, Tensor labels)

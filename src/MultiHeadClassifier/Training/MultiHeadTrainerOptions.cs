@@ -82,6 +82,16 @@ public sealed record MultiHeadTrainerOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
+        AddBatchingErrors(errors);
+        AddStepErrors(errors);
+        AddEarlyStoppingErrors(errors);
+        AddComponentErrors(errors);
+        return errors;
+    }
+
+    /// <summary>Checks <see cref="Epochs"/>, <see cref="BatchSize"/> and <see cref="ValidationBatchSize"/>.</summary>
+    private void AddBatchingErrors(List<string> errors)
+    {
         if (Epochs < 1)
         {
             errors.Add($"Epochs must be at least 1, but was {Epochs}.");
@@ -96,7 +106,14 @@ public sealed record MultiHeadTrainerOptions
         {
             errors.Add($"ValidationBatchSize must be at least 1, but was {ValidationBatchSize}.");
         }
+    }
 
+    /// <summary>
+    /// Checks what shapes each optimizer step: <see cref="LearningRate"/>, <see cref="WeightDecay"/>,
+    /// <see cref="Momentum"/> and <see cref="GradientClipNorm"/>.
+    /// </summary>
+    private void AddStepErrors(List<string> errors)
+    {
         if (!double.IsFinite(LearningRate) || LearningRate <= 0)
         {
             errors.Add($"LearningRate must be a positive finite number, but was {LearningRate}.");
@@ -116,7 +133,11 @@ public sealed record MultiHeadTrainerOptions
         {
             errors.Add($"GradientClipNorm must be a positive finite number when set, but was {clip}.");
         }
+    }
 
+    /// <summary>Checks <see cref="EarlyStoppingPatience"/> and <see cref="EarlyStoppingMinDelta"/>.</summary>
+    private void AddEarlyStoppingErrors(List<string> errors)
+    {
         if (EarlyStoppingPatience is { } patience && patience < 1)
         {
             errors.Add($"EarlyStoppingPatience must be at least 1 when set, but was {patience}.");
@@ -126,7 +147,11 @@ public sealed record MultiHeadTrainerOptions
         {
             errors.Add($"EarlyStoppingMinDelta must be a non-negative finite number, but was {EarlyStoppingMinDelta}.");
         }
+    }
 
+    /// <summary>Checks the chosen <see cref="Optimizer"/>, the <see cref="Checkpoint"/> settings and the <see cref="Callbacks"/>.</summary>
+    private void AddComponentErrors(List<string> errors)
+    {
         if (!Enum.IsDefined(Optimizer))
         {
             errors.Add($"Optimizer {(int)Optimizer} is not a known optimizer.");
@@ -141,7 +166,5 @@ public sealed record MultiHeadTrainerOptions
         {
             errors.Add("Callbacks must not be null or contain null.");
         }
-
-        return errors;
     }
 }

@@ -130,4 +130,64 @@ public class MultiHeadLossTests
 
         act.Should().Throw<ArgumentException>().WithMessage("*'b'*3 classes but 1 class weights*");
     }
+
+    [Theory]
+    [InlineData("missing a, short b", "No class weights were given for head 'a'.")]
+    [InlineData("short a, missing b", "Head 'a' has 2 classes but 3 class weights.")]
+    [InlineData("bad a, missing b", "Head 'a': class weight 1 is 0; class weights must be positive finite numbers.")]
+    [InlineData("good a, two bad in b", "Head 'b': class weight 0 is -1; class weights must be positive finite numbers.")]
+    [InlineData("good a, NaN in b", "Head 'b': class weight 2 is NaN; class weights must be positive finite numbers.")]
+    public void When_several_heads_have_bad_weights_it_should_report_the_first_head_in_output_order(string setup, string message)
+    {
+        // Arrange: heads "a" (K = 2) and "b" (K = 3); the first problem, in head order and then class order, wins.
+        var weights = setup switch
+        {
+            "missing a, short b" => new Dictionary<string, float[]> { ["b"] = [1f] },
+            "short a, missing b" => new Dictionary<string, float[]> { ["a"] = [1f, 1f, 1f] },
+            "bad a, missing b" => new Dictionary<string, float[]> { ["a"] = [1f, 0f] },
+            "good a, two bad in b" => new Dictionary<string, float[]> { ["a"] = [1f, 3f], ["b"] = [-1f, 1f, float.PositiveInfinity] },
+            "good a, NaN in b" => new Dictionary<string, float[]> { ["a"] = [1f, 3f], ["b"] = [2f, 1f, float.NaN] },
+            _ => throw new ArgumentOutOfRangeException(nameof(setup)),
+        };
+
+        // Act
+        var act = () => new MultiHeadLoss(Heads, weights);
+
+        // Assert
+        act.Should().Throw<ArgumentException>().WithMessage(message + " (Parameter 'classWeights')");
+    }
+
+    [Fact]
+    public void When_created_it_should_keep_the_heads_and_their_loss_multipliers_in_output_order()
+    {
+        // Act
+        using var loss = new MultiHeadLoss(Heads, Weights);
+
+        // Assert
+        loss.Heads.Select(h => h.Name).Should().Equal("a", "b");
+        loss.LossMultipliers.data<float>().ToArray().Should().Equal(1f, 0.5f);
+    }
+
+    [Fact]
+    public void When_the_heads_have_different_class_counts_each_head_should_read_only_its_own_columns()
+    {
+        // Arrange: heads of 2, 4 and 3 classes (the padded layout), class weights 1, the one row labelled 0 in
+        // every head. A head's loss is ln Σ_c exp(z_c) − z_0 over its own columns only. Every logit is 0 except
+        // 5 in the last column of head "y" (column 5), so x's loss is ln 2, y's ln(3 + e⁵) and z's ln 3.
+        HeadDefinition[] heads = [new("x", 2), new("y", 4), new("z", 3)];
+        var weights = heads.ToDictionary(h => h.Name, h => Enumerable.Repeat(1f, h.ClassCount).ToArray());
+        using var loss = new MultiHeadLoss(heads, weights);
+        var values = new float[9];
+        values[5] = 5f;
+        using var logits = tensor(values, [1, 9]);
+        using var labels = tensor(new long[] { 0, 0, 0 }, [1, 3]);
+
+        // Act
+        var result = loss.Compute(logits, labels);
+
+        // Assert
+        result.PerHead.data<float>().ToArray().Should().Equal(
+            [MathF.Log(2), (float)Math.Log(3 + Math.Exp(5)), MathF.Log(3)], (x, y) => Math.Abs(x - y) < 1e-5);
+        result.Total.item<float>().Should().BeApproximately((float)(Math.Log(2) + Math.Log(3 + Math.Exp(5)) + Math.Log(3)), 1e-5f);
+    }
 }
