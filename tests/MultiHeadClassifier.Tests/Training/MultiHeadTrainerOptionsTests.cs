@@ -1,4 +1,5 @@
 using FluentAssertions;
+using MultiHeadClassifier.Persistence;
 using MultiHeadClassifier.Training;
 using Xunit;
 
@@ -16,7 +17,7 @@ public class MultiHeadTrainerOptionsTests
             Momentum = 0,
             GradientClipNorm = 1,
             EarlyStoppingPatience = 1,
-            Checkpoint = new CheckpointOptions("run.mhcckpt"),
+            Checkpoint = new CheckpointOptions(new CheckpointFile("run.mhcckpt")),
         };
 
         // Act
@@ -43,7 +44,7 @@ public class MultiHeadTrainerOptionsTests
             EarlyStoppingPatience = 0,
             EarlyStoppingMinDelta = double.NaN,
             Optimizer = (OptimizerKind)7,
-            Checkpoint = new CheckpointOptions(" ") { EveryEpochs = 0 },
+            Checkpoint = new CheckpointOptions(null!) { EveryEpochs = 0 },
             Callbacks = [null!],
         };
 
@@ -62,7 +63,7 @@ public class MultiHeadTrainerOptionsTests
             "EarlyStoppingPatience must be at least 1 when set, but was 0.",
             "EarlyStoppingMinDelta must be a non-negative finite number, but was NaN.",
             "Optimizer 7 is not a known optimizer.",
-            "Checkpoint.Path must not be empty.",
+            "Checkpoint.Store must not be null.",
             "Checkpoint.EveryEpochs must be at least 1, but was 0.",
             "Callbacks must not be null or contain null.");
     }
