@@ -24,7 +24,7 @@ public sealed class ReadmeExampleTests : IDisposable
     }
 
     [Fact]
-    public void When_the_readme_example_runs_it_should_train_calibrate_save_and_reload()
+    public void When_the_readme_example_runs_it_should_train_correct_save_and_reload()
     {
         // README example begins.
         var data = SyntheticRatings.Generate();                     // or new MultiHeadDataset(float[,] x, int[,] y), −1 = missing
@@ -37,10 +37,10 @@ public sealed class ReadmeExampleTests : IDisposable
         TrainingHistory history = trainer.Fit(model, train, valid);
 
         var raw = model.Predict(valid);                             // raw logits per head: raw["acting"] is float[rows, 5]
-        ModelCorrections.FitTemperatures(model, valid);             // explicit, opt-in calibration step
-        var calibrated = ModelCorrections.Apply(model, raw, LogitCorrection.PriorAndTemperature);
-        var probabilities = ModelCorrections.Probabilities(calibrated);
-        model.Save("ratings.mhc");
+        ModelCorrections.FitTemperatures(model, valid);             // explicit, opt-in correction step (held-out data)
+        var corrected = ModelCorrections.Apply(model, raw, LogitCorrection.PriorAndTemperature);
+        var probabilities = ModelCorrections.Probabilities(corrected);
+        model.Save("ratings.mhc");                                  // Persistence: model.Save / MultiHeadModel.Load
         using var reloaded = MultiHeadModel.Load("ratings.mhc");
         // README example ends.
 
@@ -55,7 +55,7 @@ public sealed class ReadmeExampleTests : IDisposable
     }
 
     [Fact]
-    public void When_the_readme_is_read_its_example_should_match_this_test()
+    public void When_the_readme_is_read_it_should_hold_this_tests_example()
     {
         string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
         string test = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "MultiHeadClassifier.Tests", "ReadmeExampleTests.cs"));

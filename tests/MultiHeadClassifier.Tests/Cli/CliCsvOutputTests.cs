@@ -63,7 +63,7 @@ public sealed class CliCsvOutputTests : IDisposable
     }
 
     [Fact]
-    public void When_training_with_a_quote_in_a_head_name_history_should_parse_back_with_round_trip_numbers_and_consistent_totals()
+    public void When_training_with_a_quote_in_a_head_name_it_should_write_a_history_that_parses_back_with_round_trip_numbers()
     {
         // Arrange: the 'acting' column is renamed act"ing (a quote inside an unquoted header cell is part of the name).
         string train = WithActingRenamed(_workspace.TrainCsv, "quoted-train.csv");

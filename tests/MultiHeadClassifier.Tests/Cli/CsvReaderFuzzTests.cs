@@ -55,7 +55,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public void When_files_are_randomly_malformed_reading_and_loading_should_parse_the_written_values_or_throw_a_clear_CliException()
+    public void When_files_are_randomly_malformed_it_should_parse_the_written_values_or_throw_a_clear_CliException()
     {
         var outcomes = new Dictionary<string, int>();
         for (int seed = FirstSeed; seed < FirstSeed + SeedCount; seed++)
@@ -224,7 +224,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     }
 
     [Fact]
-    public void When_a_feature_column_is_missing_computing_means_should_fail_naming_the_column()
+    public void When_a_feature_column_is_missing_it_should_fail_to_compute_means_naming_the_column()
     {
         // Arrange
         var table = CsvDataReader.Read(Write("narrow.csv", "f0,h0\n1,0\n"));
@@ -289,7 +289,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     }
 
     [Fact]
-    public void When_a_record_spans_lines_its_errors_should_name_the_line_it_starts_on_and_later_lines_stay_exact()
+    public void When_a_record_spans_lines_it_should_name_the_line_it_starts_on_and_keep_later_lines_exact()
     {
         // Arrange: line 3 opens a quoted cell that ends on line 4; line 5 is short.
         string path = Write("multi.csv", "f0,f1,h0\n1,2,0\n3,\"4\n4\",1\n5,6\n");
@@ -307,7 +307,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     }
 
     [Fact]
-    public void When_blank_lines_come_before_the_header_header_errors_should_name_the_header_line()
+    public void When_blank_lines_come_before_the_header_it_should_name_the_header_line_in_header_errors()
     {
         // Arrange
         string path = Write("blank.csv", "\n\nf0,f0,h0\n1,2,0\n");
@@ -320,7 +320,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     }
 
     [Fact]
-    public void When_a_cell_is_long_or_has_control_characters_the_message_should_stay_one_short_line()
+    public void When_a_cell_is_long_or_has_control_characters_it_should_keep_the_message_to_one_short_line()
     {
         // Arrange
         string path = Write("long.csv", $"f0,f1,h0\n1,\"{new string('x', 5000)}\r\n\ty\",0\n");

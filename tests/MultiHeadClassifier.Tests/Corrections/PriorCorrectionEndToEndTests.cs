@@ -17,7 +17,7 @@ namespace MultiHeadClassifier.Tests.Calibration;
 public class PriorCorrectionEndToEndTests(ITestOutputHelper output)
 {
     [Fact]
-    public void When_a_model_trained_with_balanced_weights_is_prior_corrected_its_NLL_and_ECE_should_approach_the_unweighted_model()
+    public void When_a_model_trained_with_balanced_weights_is_prior_corrected_it_should_approach_the_unweighted_models_NLL_and_ECE()
     {
         // Arrange
         var all = SyntheticRatings.Generate(new SyntheticRatingsOptions { Rows = 24_000, Features = 8, Noise = 0.6, Seed = 21 });

@@ -31,7 +31,7 @@ public class FeatureStandardizerTests
     }
 
     [Fact]
-    public void When_a_scale_is_zero_the_feature_should_only_be_centred()
+    public void When_a_scale_is_zero_it_should_only_centre_the_feature()
     {
         var standardizer = new FeatureStandardizer([2.0, 10.0], [0.0, 4.0]);
         var output = new float[2];

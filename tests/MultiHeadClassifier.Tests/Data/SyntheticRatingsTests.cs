@@ -40,7 +40,7 @@ public class SyntheticRatingsTests
     }
 
     [Fact]
-    public void When_no_label_is_missing_the_class_counts_should_follow_the_priors_exactly()
+    public void When_no_label_is_missing_it_should_give_class_counts_that_follow_the_priors_exactly()
     {
         // Arrange: priors 1 : 1 : 2 of 400 rows → 100, 100 and 200 rows per class in every head.
         var options = new SyntheticRatingsOptions { Rows = 400, ClassPriors = [1, 1, 2], MissingRate = 0 };
@@ -59,7 +59,7 @@ public class SyntheticRatingsTests
     }
 
     [Fact]
-    public void When_there_is_no_noise_a_higher_block_sum_should_never_get_a_lower_class()
+    public void When_there_is_no_noise_it_should_never_give_a_higher_block_sum_a_lower_class()
     {
         // Arrange: 8 features and 2 heads, so head 1 reads features 4..7.
         var options = new SyntheticRatingsOptions { Rows = 300, Features = 8, Heads = ["x", "y"], Noise = 0, MissingRate = 0 };
@@ -76,7 +76,7 @@ public class SyntheticRatingsTests
     }
 
     [Fact]
-    public void When_about_a_tenth_of_labels_go_missing_the_missing_fraction_should_be_near_a_tenth()
+    public void When_about_a_tenth_of_labels_go_missing_it_should_leave_a_missing_fraction_near_a_tenth()
     {
         // Arrange: 4 × 5000 labels, each missing with probability 0.1; the standard deviation of the fraction
         // is √(0.1 · 0.9 / 20000) ≈ 0.0021, so ±0.01 is more than four deviations.

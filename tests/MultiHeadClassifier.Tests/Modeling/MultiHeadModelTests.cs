@@ -42,7 +42,7 @@ public class MultiHeadModelTests
     }
 
     [Fact]
-    public void When_predicting_in_several_batches_every_entry_point_should_give_the_one_pass_tensor_logits()
+    public void When_predicting_in_several_batches_it_should_give_the_one_pass_tensor_logits_from_every_entry_point()
     {
         // Arrange: 2500 rows, predicted in batches of 300 (the last one partial) and as one tensor (chunked by 1024), with standardisation fitted by a short fit.
         var data = TestData.Ratings(2500, seed: 21);
@@ -81,7 +81,7 @@ public class MultiHeadModelTests
     }
 
     [Fact]
-    public void When_a_later_batch_holds_a_NaN_predict_should_name_its_row_and_column()
+    public void When_a_later_batch_holds_a_NaN_it_should_name_its_row_and_column()
     {
         using var model = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 2 });
         var features = new float[700, 8];
@@ -93,7 +93,7 @@ public class MultiHeadModelTests
     }
 
     [Fact]
-    public void When_a_feature_tensor_holds_an_infinity_predict_tensors_should_name_its_row_and_column()
+    public void When_a_feature_tensor_holds_an_infinity_it_should_name_its_row_and_column()
     {
         using var model = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 2 });
         using var features = zeros(40, 8);
@@ -142,7 +142,7 @@ public class MultiHeadModelTests
     }
 
     [Fact]
-    public void When_head_slices_are_taken_they_should_partition_the_fused_layer_in_head_order()
+    public void When_head_slices_are_taken_it_should_partition_the_fused_layer_in_head_order()
     {
         using var model = MultiHeadModel.Create(8, [new HeadDefinition("a", 2), new HeadDefinition("b", 5), new HeadDefinition("c", 3)], new MultiHeadModelOptions { Seed = 4 });
         var parameters = model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
@@ -157,7 +157,7 @@ public class MultiHeadModelTests
     }
 
     [Fact]
-    public void When_a_loaded_model_first_predicts_from_several_threads_at_once_each_should_get_the_sequential_tensor_logits()
+    public void When_a_loaded_model_first_predicts_from_several_threads_at_once_it_should_give_each_the_sequential_tensor_logits()
     {
         // Arrange: a freshly loaded model builds its standardisation tensors lazily, so the first calls race for them.
         string path = Path.Combine(Path.GetTempPath(), $"mhc-concurrent-{Guid.NewGuid():N}.mhc");

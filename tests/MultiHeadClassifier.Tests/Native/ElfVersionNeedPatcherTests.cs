@@ -66,7 +66,7 @@ public sealed class ElfVersionNeedPatcherTests : IDisposable
     }
 
     [Fact]
-    public void When_patching_twice_the_second_run_should_change_nothing()
+    public void When_patching_twice_it_should_change_nothing_the_second_time()
     {
         byte[] bytes = File.ReadAllBytes(OriginalLibTorchSharp());
         ElfVersionNeedPatcher.MakeWeak(bytes, Library, Version);
@@ -127,7 +127,7 @@ public sealed class ElfVersionNeedPatcherTests : IDisposable
     }
 
     [Fact]
-    public void When_this_test_project_was_built_its_output_copy_should_load_on_this_host()
+    public void When_this_test_project_was_built_it_should_have_an_output_copy_that_loads_on_this_host()
     {
         // The build step patches the copy in the output folder when the host's libstdc++ lacks the version.
         string copy = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");

@@ -69,7 +69,7 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
-    public void When_a_custom_backbone_is_used_the_caller_supplies_it_and_the_weights_load_into_it()
+    public void When_a_custom_backbone_is_used_it_should_load_the_weights_into_the_callers_instance()
     {
         // Arrange
         var heads = TestData.Heads();
@@ -214,7 +214,7 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
-    public void When_one_weight_byte_changes_loading_should_report_corruption_instead_of_loading_other_weights()
+    public void When_one_weight_byte_changes_it_should_report_corruption_instead_of_loading_other_weights()
     {
         // Arrange: the last bytes before the 32-byte checksum belong to the weights.
         using var model = TrainedModel();
@@ -232,7 +232,7 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
-    public void When_a_save_fails_midway_the_previous_file_should_stay_intact()
+    public void When_a_save_fails_midway_it_should_leave_the_previous_file_intact()
     {
         // Arrange
         string path = Path.Combine(_folder, "model.mhc");

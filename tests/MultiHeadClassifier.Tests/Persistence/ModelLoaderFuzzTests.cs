@@ -16,7 +16,7 @@ public sealed class ModelLoaderFuzzTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public void When_model_files_are_truncated_corrupted_or_random_loading_should_succeed_or_throw_InvalidDataException()
+    public void When_model_files_are_truncated_corrupted_or_random_it_should_load_or_throw_InvalidDataException()
     {
         // Arrange: one valid file, then 200 seeded mutations of it.
         using var model = MultiHeadModel.Create(4, TestData.Heads(), new MultiHeadModelOptions { Seed = 1, Backbone = new() { HiddenSizes = [3] } });

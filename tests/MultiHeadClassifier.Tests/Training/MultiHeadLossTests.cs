@@ -77,7 +77,7 @@ public class MultiHeadLossTests
     [InlineData(new[] { 2, 5, 3 }, 0.0)]     // different class counts: the padded path for the head maxima
     [InlineData(new[] { 5, 5, 5, 5 }, 0.0)]  // equal class counts: the reshaped path
     [InlineData(new[] { 2, 5, 3 }, 1000.0)]  // logits near 1000 in the second head: the stability shift must keep precision
-    public void When_computing_all_heads_at_once_the_fused_path_should_match_the_reference_in_loss_gradient_and_step(int[] classCounts, double shift)
+    public void When_computing_all_heads_at_once_it_should_match_the_per_head_reference_in_loss_gradient_and_step(int[] classCounts, double shift)
     {
         // Arrange: class weights 1, 2, …, K per head (any positive values do), labels in −1..K−1.
         var heads = classCounts.Select((k, h) => new HeadDefinition($"h{h}", k)).ToArray();
@@ -110,7 +110,7 @@ public class MultiHeadLossTests
     [Theory]
     [InlineData(5, "Label 5 at row 2 for head 'five' is outside -1..4")]
     [InlineData(-2, "Label -2 at row 2 for head 'five' is outside -1..4")]
-    public void When_a_label_is_out_of_range_every_entry_point_should_name_its_row_and_head(long bad, string message)
+    public void When_a_label_is_out_of_range_it_should_be_named_with_its_row_and_head_by_every_entry_point(long bad, string message)
     {
         HeadDefinition[] heads = [new("two", 2), new("five", 5)];
         using var loss = new MultiHeadLoss(heads, new Dictionary<string, float[]> { ["two"] = [1f, 1f], ["five"] = [1f, 1f, 1f, 1f, 1f] });
@@ -169,7 +169,7 @@ public class MultiHeadLossTests
     }
 
     [Fact]
-    public void When_the_heads_have_different_class_counts_each_head_should_read_only_its_own_columns()
+    public void When_the_heads_have_different_class_counts_it_should_read_only_each_heads_own_columns()
     {
         // Arrange: heads of 2, 4 and 3 classes (the padded layout), class weights 1, the one row labelled 0 in
         // every head. A head's loss is ln Σ_c exp(z_c) − z_0 over its own columns only. Every logit is 0 except

@@ -178,7 +178,7 @@ public class MultiHeadTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void When_callbacks_and_progress_are_given_they_should_receive_every_batch_and_epoch()
+    public void When_callbacks_and_progress_are_given_it_should_report_every_batch_and_epoch_to_them()
     {
         var data = TestData.Ratings(100, seed: 10);
         var recorder = new Recorder();
@@ -282,7 +282,7 @@ public class MultiHeadTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void When_a_custom_backbone_has_a_frozen_layer_training_should_leave_it_unchanged_and_train_the_rest()
+    public void When_a_custom_backbone_has_a_frozen_layer_it_should_leave_that_layer_unchanged_and_train_the_rest()
     {
         // Arrange: the first layer does not require gradients, so it stays out of the flat parameter buffer.
         var frozen = torch.nn.Linear(8, 6);
@@ -301,7 +301,7 @@ public class MultiHeadTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void When_a_custom_backbone_mixes_dtypes_training_should_refuse_it_naming_them()
+    public void When_a_custom_backbone_mixes_dtypes_it_should_refuse_it_naming_them()
     {
         // Arrange: a float64 layer feeding float32 heads.
         using var model = MultiHeadModel.Create(8, TestData.Heads(), torch.nn.Sequential(torch.nn.Linear(8, 6, dtype: torch.float64)), 6);

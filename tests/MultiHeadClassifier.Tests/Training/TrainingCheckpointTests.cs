@@ -107,7 +107,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void When_one_checkpoint_is_resumed_twice_both_runs_should_end_with_the_same_weights()
+    public void When_one_checkpoint_is_resumed_twice_it_should_end_both_runs_with_the_same_weights()
     {
         // Arrange
         var train = TestData.Ratings(300, seed: 4);
@@ -132,7 +132,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void When_the_checkpoint_is_of_a_finished_run_resuming_should_return_its_history_without_training()
+    public void When_the_checkpoint_is_of_a_finished_run_it_should_return_its_history_without_training()
     {
         // Arrange
         var train = TestData.Ratings(200, seed: 5);
@@ -154,7 +154,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void When_checkpoints_are_written_every_3_epochs_of_8_the_file_should_hold_epoch_6()
+    public void When_checkpoints_are_written_every_3_epochs_of_8_it_should_leave_the_file_at_epoch_6()
     {
         // Arrange
         var train = TestData.Ratings(200, seed: 6);
@@ -210,7 +210,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void When_a_store_of_its_own_keeps_the_checkpoints_resuming_from_its_bytes_should_match_resuming_from_the_file()
+    public void When_a_store_of_its_own_keeps_the_checkpoints_it_should_resume_from_its_bytes_as_from_the_file()
     {
         // Arrange: the same run checkpointed to memory (through the public stream format) and to a file.
         var train = TestData.Ratings(300, seed: 4);
@@ -243,7 +243,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void When_the_store_refuses_before_training_nothing_should_be_trained()
+    public void When_the_store_refuses_before_training_it_should_train_nothing()
     {
         // Arrange
         using var model = NewModel();
@@ -261,7 +261,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     [Theory]
     [InlineData(0)]
     [InlineData(-2)]
-    public void When_checkpoint_every_epochs_is_not_positive_the_trainer_should_reject_it(int every)
+    public void When_checkpoint_every_epochs_is_not_positive_it_should_be_rejected(int every)
     {
         var act = () => new MultiHeadTrainer(new MultiHeadTrainerOptions { Checkpoint = new CheckpointOptions(new CheckpointFile("x.mhcckpt")) { EveryEpochs = every } });
 
@@ -284,7 +284,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void When_a_checkpoint_is_cut_short_at_any_point_loading_should_say_it_is_truncated()
+    public void When_a_checkpoint_is_cut_short_at_any_point_it_should_be_reported_as_truncated()
     {
         // Arrange
         using (var model = NewModel())
@@ -306,7 +306,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void When_checkpoint_bytes_are_randomly_corrupted_loading_should_fail_with_a_clear_error_before_libtorch_sees_them()
+    public void When_checkpoint_bytes_are_randomly_corrupted_it_should_fail_with_a_clear_error_before_libtorch_sees_them()
     {
         // Arrange: a valid checkpoint, then 60 seeded variants with 1–4 bytes changed anywhere. Before the file had
         // a checksum, a changed generator state reached libtorch's set_state, which aborts the whole process.
@@ -337,7 +337,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void When_a_checkpoint_has_a_newer_format_version_loading_should_ask_for_an_upgrade()
+    public void When_a_checkpoint_has_a_newer_format_version_it_should_ask_for_an_upgrade()
     {
         // Arrange
         using (var model = NewModel())

@@ -67,7 +67,7 @@ public class FlatOptimizerTests
     }
 
     [Fact]
-    public void When_parameters_are_flattened_values_stay_and_norms_and_clipping_follow_the_per_parameter_definitions()
+    public void When_parameters_are_flattened_it_should_keep_their_values_and_follow_the_per_parameter_norm_and_clipping()
     {
         // Arrange
         using var network = NewNetwork(5);
@@ -95,7 +95,7 @@ public class FlatOptimizerTests
     }
 
     [Fact]
-    public void When_a_saved_state_is_loaded_into_a_fresh_optimizer_the_next_steps_should_be_identical()
+    public void When_a_saved_state_is_loaded_into_a_fresh_optimizer_it_should_take_identical_next_steps()
     {
         // Arrange: two Adam steps, save, then compare a continued optimizer with a restored one.
         using var network = NewNetwork(7);

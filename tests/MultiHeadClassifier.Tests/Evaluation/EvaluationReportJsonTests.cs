@@ -14,7 +14,7 @@ namespace MultiHeadClassifier.Tests.Evaluation;
 /// the contract, on reports that exercise every branch: heads without labels, an undefined kappa, no heads at all,
 /// names and reasons that need escaping, non-finite metrics and awkward numbers.
 /// </summary>
-public class EvaluationReportJsonSpecs
+public class EvaluationReportJsonTests
 {
     /// <summary>The names of the reports in <see cref="Reports"/>, for the theories.</summary>
     public static TheoryData<string, bool> ReportNames()

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Evaluation;
 
-public class HeadEvaluatorSpecs
+public class HeadEvaluatorTests
 {
     [Fact]
     public void When_a_head_is_evaluated_it_should_report_every_hand_computed_metric()

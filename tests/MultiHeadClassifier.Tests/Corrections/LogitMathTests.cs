@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Calibration;
 
-public class LogitMathSpecs
+public class LogitMathTests
 {
     [Fact]
     public void When_logits_differ_by_ln3_it_should_give_probabilities_one_quarter_and_three_quarters()

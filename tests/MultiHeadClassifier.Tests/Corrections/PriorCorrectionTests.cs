@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Calibration;
 
-public class PriorCorrectionSpecs
+public class PriorCorrectionTests
 {
     [Fact]
     public void When_weights_are_two_and_one_it_should_subtract_ln2_from_the_first_logit()

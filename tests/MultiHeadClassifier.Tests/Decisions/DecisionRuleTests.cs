@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Decisions;
 
-public class DecisionRuleSpecs
+public class DecisionRuleTests
 {
     // p = [0.35, 0.20, 0, 0, 0.45] over classes 0..4:
     //   argmax   → class 4 (0.45 is the largest);

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Calibration;
 
-public class TemperatureCorrectionSpecs
+public class TemperatureCorrectionTests
 {
     [Fact]
     public void When_logits_are_three_times_the_calibrated_ones_it_should_recover_a_temperature_near_three()

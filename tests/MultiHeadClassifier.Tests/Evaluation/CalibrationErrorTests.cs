@@ -4,12 +4,12 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Evaluation;
 
-public class CalibrationErrorSpecs
+public class CalibrationErrorTests
 {
     [Fact]
     public void When_rows_fall_in_four_bins_it_should_weight_each_bin_gap_by_its_share()
     {
-        // Arrange: ProbabilisticMetricsSpecs' fixture; bins of width 1/15, bin b = (b/15, (b+1)/15].
+        // Arrange: ProbabilisticMetricsTests' fixture; bins of width 1/15, bin b = (b/15, (b+1)/15].
         //   row 0: conf 0.7, top 0, y 0 → correct; 0.7·15 = 10.5 → bin 10 (0.667, 0.733]
         //   row 1: conf 0.6, top 1, y 2 → wrong;   0.6·15 = 9 exactly → upper edge of bin 8 (0.533, 0.6]
         //   row 2: conf 0.5, top 2, y 2 → correct; 0.5·15 = 7.5 → bin 7 (0.467, 0.533]
@@ -17,9 +17,9 @@ public class CalibrationErrorSpecs
         //   row 4: conf 1.0, top 0, y 1 → wrong;   bin 14 (0.933, 1]
         // ECE = ¼·|1 − 0.7| + ¼·|0 − 0.6| + ¼·|1 − 0.5| + ¼·|0 − 1| = (0.3 + 0.6 + 0.5 + 1) / 4 = 0.6
         // Act
-        double? ece = CalibrationError.ExpectedCalibrationError(ProbabilisticMetricsSpecs.Labels, ProbabilisticMetricsSpecs.Probabilities);
+        double? ece = CalibrationError.ExpectedCalibrationError(ProbabilisticMetricsTests.Labels, ProbabilisticMetricsTests.Probabilities);
         IReadOnlyList<ReliabilityBin> bins = CalibrationError.ReliabilityDiagram(
-            ProbabilisticMetricsSpecs.Labels, ProbabilisticMetricsSpecs.Probabilities);
+            ProbabilisticMetricsTests.Labels, ProbabilisticMetricsTests.Probabilities);
 
         // Assert
         ece.Should().BeApproximately(0.6, 1e-12);
@@ -58,8 +58,8 @@ public class CalibrationErrorSpecs
     public void When_every_label_is_missing_it_should_return_null_and_empty_bins()
     {
         // Act
-        double? ece = CalibrationError.ExpectedCalibrationError([-1, -1, -1, -1, -1], ProbabilisticMetricsSpecs.Probabilities);
-        IReadOnlyList<ReliabilityBin> bins = CalibrationError.ReliabilityDiagram([-1, -1, -1, -1, -1], ProbabilisticMetricsSpecs.Probabilities);
+        double? ece = CalibrationError.ExpectedCalibrationError([-1, -1, -1, -1, -1], ProbabilisticMetricsTests.Probabilities);
+        IReadOnlyList<ReliabilityBin> bins = CalibrationError.ReliabilityDiagram([-1, -1, -1, -1, -1], ProbabilisticMetricsTests.Probabilities);
 
         // Assert
         ece.Should().BeNull();

@@ -4,12 +4,12 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Evaluation;
 
-public class QuadraticWeightedKappaSpecs
+public class QuadraticWeightedKappaTests
 {
     [Fact]
     public void When_three_classes_are_present_it_should_match_the_hand_computed_kappa()
     {
-        // Arrange: fixture A of ClassificationMetricsSpecs (K = 4, rows labelled −1 ignored). Present labels
+        // Arrange: fixture A of ClassificationMetricsTests (K = 4, rows labelled −1 ignored). Present labels
         // {0, 1, 2}; class 3 is absent and not in the label set.
         //   O = [[2,1,0],[1,2,0],[1,1,0]], row sums r = [3,3,2], column sums c = [4,4,0], n = 8, w = (i − j)².
         //   Σ w·O = 1·O01 + 1·O10 + 4·O20 + 1·O21 = 1 + 1 + 4 + 1 = 7

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Decisions;
 
-public class DecisionRuleNameSpecs
+public class DecisionRuleNameTests
 {
     public static TheoryData<string, string> PropertyNames => new()
     {

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Evaluation;
 
-public class EvaluationReportSpecs
+public class EvaluationReportTests
 {
     private static readonly string[] ScalarKeys =
         ["accuracy", "balanced_accuracy", "macro_f1", "qwk", "mae", "nll", "brier", "ece"];

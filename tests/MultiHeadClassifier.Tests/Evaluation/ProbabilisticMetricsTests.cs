@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Evaluation;
 
-public class ProbabilisticMetricsSpecs
+public class ProbabilisticMetricsTests
 {
     // K = 3. Row 3 is missing and ignored. Row 4 gives the true class probability 0 (clipped to ε = 2^−52).
     //   row 0: p = [0.7, 0.2, 0.1],   y = 0 → −ln 0.7;  Brier (0.7−1)² + 0.2² + 0.1² = 0.09 + 0.04 + 0.01 = 0.14

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Evaluation;
 
-public class ClassificationMetricsSpecs
+public class ClassificationMetricsTests
 {
     // Fixture A, K = 4. Rows 6 and 9 are missing (−1); their predictions 3 and 2 must be ignored, so class 3
     // occurs in neither labels nor predictions and class 2 is never predicted.
