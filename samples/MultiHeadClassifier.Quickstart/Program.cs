@@ -46,16 +46,16 @@ Console.WriteLine(ModelEvaluator.Evaluate(model, test, LogitCorrection.None).ToT
 Console.WriteLine("After prior correction (z − ln w):");
 Console.WriteLine(ModelEvaluator.Evaluate(model, test, LogitCorrection.Prior).ToTable());
 var temperatures = ModelCorrections.FitTemperatures(model, valid);
-Console.WriteLine($"After prior correction + temperature scaling (T = {string.Join(", ", temperatures.Select(t => $"{t.Key} {t.Value:F2}"))}):");
+Console.WriteLine($"After prior + temperature correction (T = {string.Join(", ", temperatures.Select(t => $"{t.Key} {t.Value:F2}"))}):");
 Console.WriteLine(ModelEvaluator.Evaluate(model, test, LogitCorrection.PriorAndTemperature).ToTable());
 
-// 5. Save, reload in a fresh object, and show calibrated predictions for a few rows.
+// 5. Save, reload in a fresh object, and show corrected predictions for a few rows.
 string path = Path.Combine(Path.GetTempPath(), "quickstart-model.mhc");
 model.Save(path);
 using var reloaded = MultiHeadModel.Load(path);
 var firstRows = test.Slice(0, 3);
 var probabilities = ModelCorrections.Probabilities(ModelCorrections.Apply(reloaded, reloaded.Predict(firstRows), LogitCorrection.PriorAndTemperature));
-Console.WriteLine($"Saved to {path} and reloaded. Calibrated predictions for 3 test rows (most likely rating, probability):");
+Console.WriteLine($"Saved to {path} and reloaded. Corrected predictions for 3 test rows (most likely rating, probability):");
 for (int row = 0; row < 3; row++)
 {
     var cells = categories.Select(c =>

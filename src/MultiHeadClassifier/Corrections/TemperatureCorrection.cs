@@ -43,20 +43,42 @@ public static class TemperatureCorrection
     public static double Fit(float[,] logits, int[] labels)
     {
         ArrayChecks.RequireFiniteLogits(logits, nameof(logits));
-        int rows = logits.GetLength(0);
-        int k = logits.GetLength(1);
-        ArrayChecks.RequireLabels(labels, rows, k, nameof(labels));
+        ArrayChecks.RequireLabels(labels, logits.GetLength(0), logits.GetLength(1), nameof(labels));
+        var (z, y) = LabelledRows(logits, labels);
+        double Nll(double logT) => MeanNll(z, y, Math.Exp(logT));
 
-        var labelled = new List<int>();
-        for (int r = 0; r < rows; r++)
+        // A grid over ln T, then golden-section refinement between the best grid point's neighbours.
+        double lo = Math.Log(MinimumTemperature);
+        double hi = Math.Log(MaximumTemperature);
+        double step = (hi - lo) / (GridPoints - 1);
+        double bestLogT = lo;
+        double bestValue = double.PositiveInfinity;
+        for (int i = 0; i < GridPoints; i++)
         {
-            if (labels[r] >= 0)
+            double value = Nll(lo + (i * step));
+            if (value < bestValue)
             {
-                labelled.Add(r);
+                (bestValue, bestLogT) = (value, lo + (i * step));
             }
         }
 
-        if (labelled.Count == 0)
+        double refined = GoldenSection(Nll, Math.Max(lo, bestLogT - step), Math.Min(hi, bestLogT + step));
+        double refinedValue = Nll(refined);
+        if (refinedValue < bestValue)
+        {
+            (bestValue, bestLogT) = (refinedValue, refined);
+        }
+
+        return bestValue < MeanNll(z, y, 1.0) ? Math.Clamp(Math.Exp(bestLogT), MinimumTemperature, MaximumTemperature) : 1.0;
+    }
+
+    /// <summary>The logits (as doubles) and labels of the rows that have a label.</summary>
+    /// <exception cref="ArgumentException">No row has a label.</exception>
+    private static (double[,] Logits, int[] Labels) LabelledRows(float[,] logits, int[] labels)
+    {
+        int k = logits.GetLength(1);
+        int[] labelled = [.. Enumerable.Range(0, logits.GetLength(0)).Where(r => labels[r] >= 0)];
+        if (labelled.Length == 0)
         {
             throw new ArgumentException(
                 "no row has a label (all are -1), so there is nothing to fit a temperature on; "
@@ -64,47 +86,18 @@ public static class TemperatureCorrection
                 nameof(labels));
         }
 
-        var z = new double[labelled.Count, k];
-        var y = new int[labelled.Count];
-        for (int i = 0; i < labelled.Count; i++)
+        var z = new double[labelled.Length, k];
+        var y = new int[labelled.Length];
+        for (int i = 0; i < labelled.Length; i++)
         {
-            int r = labelled[i];
-            y[i] = labels[r];
+            y[i] = labels[labelled[i]];
             for (int c = 0; c < k; c++)
             {
-                z[i, c] = logits[r, c];
+                z[i, c] = logits[labelled[i], c];
             }
         }
 
-        double lo = Math.Log(MinimumTemperature);
-        double hi = Math.Log(MaximumTemperature);
-        double step = (hi - lo) / (GridPoints - 1);
-        int bestIndex = 0;
-        double bestValue = double.PositiveInfinity;
-        for (int i = 0; i < GridPoints; i++)
-        {
-            double value = MeanNll(z, y, Math.Exp(lo + (i * step)));
-            if (value < bestValue)
-            {
-                bestValue = value;
-                bestIndex = i;
-            }
-        }
-
-        double bestLogT = lo + (bestIndex * step);
-        double refined = GoldenSection(
-            u => MeanNll(z, y, Math.Exp(u)),
-            Math.Max(lo, bestLogT - step),
-            Math.Min(hi, bestLogT + step));
-        double refinedValue = MeanNll(z, y, Math.Exp(refined));
-        if (refinedValue < bestValue)
-        {
-            bestValue = refinedValue;
-            bestLogT = refined;
-        }
-
-        double atOne = MeanNll(z, y, 1.0);
-        return bestValue < atOne ? Math.Clamp(Math.Exp(bestLogT), MinimumTemperature, MaximumTemperature) : 1.0;
+        return (z, y);
     }
 
     /// <summary>Divides every logit by <paramref name="temperature"/>.</summary>

@@ -13,6 +13,19 @@ internal static class FileSections
 {
     private const int ChecksumLength = 32;
 
+    /// <summary>Opens an existing file for reading, or says which kind of file is missing.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="kind">What the file is, e.g. "Model" or "Checkpoint", for the message.</param>
+    /// <returns>A read-only stream.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static FileStream OpenExisting(string path, string kind)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return File.Exists(path)
+            ? File.OpenRead(path)
+            : throw new FileNotFoundException($"{kind} file '{path}' does not exist.", path);
+    }
+
     /// <summary>Writes the header, the payload produced by <paramref name="writePayload"/> and its checksum.</summary>
     public static void WriteChecked(Stream stream, ReadOnlySpan<byte> magic, int version, Action<BinaryWriter> writePayload)
     {

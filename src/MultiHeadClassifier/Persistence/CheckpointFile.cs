@@ -74,13 +74,7 @@ public sealed class CheckpointFile : ICheckpointStore
     /// <exception cref="InvalidDataException">The file is not a checkpoint, is truncated or corrupt, or has a newer format version.</exception>
     public static TrainingCheckpoint Load(string path, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Checkpoint file '{path}' does not exist.", path);
-        }
-
-        using var stream = File.OpenRead(path);
+        using var stream = FileSections.OpenExisting(path, "Checkpoint");
         return Read(stream, path, customBackbone, device);
     }
 

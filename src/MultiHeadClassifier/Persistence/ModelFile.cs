@@ -59,13 +59,7 @@ public static class ModelFile
         /// <exception cref="ArgumentException">The model has a custom backbone and no factory was given.</exception>
         public static MultiHeadModel Load(string path, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(path);
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-            }
-
-            using var stream = File.OpenRead(path);
+            using var stream = FileSections.OpenExisting(path, "Model");
             return Read(stream, path, customBackbone, device);
         }
     }
