@@ -45,8 +45,9 @@ Console.WriteLine("\nRaw logits (as trained with class weights):");
 Console.WriteLine(ModelEvaluator.Evaluate(model, test, LogitCorrection.None).ToTable());
 Console.WriteLine("After prior correction (z − ln w):");
 Console.WriteLine(ModelEvaluator.Evaluate(model, test, LogitCorrection.Prior).ToTable());
-var temperatures = ModelCorrections.FitTemperatures(model, valid);
-Console.WriteLine($"After prior + temperature correction (T = {string.Join(", ", temperatures.Select(t => $"{t.Key} {t.Value:F2}"))}):");
+var temperatures = ModelCorrections.FitTemperatures(model, valid); // a value: attach it to use and save it
+model.Temperatures = temperatures;
+Console.WriteLine($"After prior + temperature correction (T = {string.Join(", ", temperatures.PerHead.Select(t => $"{t.Key} {t.Value:F2}"))}):");
 Console.WriteLine(ModelEvaluator.Evaluate(model, test, LogitCorrection.PriorAndTemperature).ToTable());
 
 // 5. Save, reload in a fresh object, and show corrected predictions for a few rows.

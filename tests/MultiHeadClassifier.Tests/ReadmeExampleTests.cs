@@ -37,8 +37,9 @@ public sealed class ReadmeExampleTests : IDisposable
         TrainingHistory history = trainer.Fit(model, train, valid);
 
         var raw = model.Predict(valid);                             // raw logits per head: raw["acting"] is float[rows, 5]
-        ModelCorrections.FitTemperatures(model, valid);             // explicit, opt-in correction step (held-out data)
-        var corrected = ModelCorrections.Apply(model, raw, LogitCorrection.PriorAndTemperature);
+        var temperatures = ModelCorrections.FitTemperatures(model, valid);  // opt-in correction, fitted on held-out data
+        var corrected = ModelCorrections.Apply(model, raw, LogitCorrection.PriorAndTemperature, temperatures);
+        model.Temperatures = temperatures;                          // attach explicitly: saved with the model
         var probabilities = ModelCorrections.Probabilities(corrected);
         model.Save("ratings.mhc");                                  // Persistence: model.Save / MultiHeadModel.Load
         using var reloaded = MultiHeadModel.Load("ratings.mhc");

@@ -41,11 +41,11 @@ public static class ModelInputs
         if (correctionDataPath is not null)
         {
             var (_, heldOut) = Read(model, correctionDataPath, withLabels: true);
-            ModelCorrections.FitTemperatures(model.Model, heldOut, afterPrior);
+            model.Model.Temperatures = ModelCorrections.FitTemperatures(model.Model, heldOut, afterPrior);
             return;
         }
 
-        if (model.Model.Temperatures is null || model.Model.TemperaturesAfterPriorCorrection != afterPrior)
+        if (model.Model.Temperatures?.AfterPriorCorrection != afterPrior)
         {
             throw new CliException($"--correction {(afterPrior ? "prior+temperature" : "temperature")} needs --correction-data (the model stores no temperatures fitted on {(afterPrior ? "prior-corrected" : "raw")} logits).");
         }

@@ -19,9 +19,13 @@ public static class ModelCorrections
     /// <param name="model">The model that produced <paramref name="raw"/>.</param>
     /// <param name="raw">Raw logits from <see cref="MultiHeadModel.Predict(float[,], int)"/>.</param>
     /// <param name="correction">The corrections to apply.</param>
+    /// <param name="temperatures">
+    /// For temperature correction: the temperatures to use. Default null: the model's attached
+    /// <see cref="MultiHeadModel.Temperatures"/>.
+    /// </param>
     /// <returns>A new prediction; <paramref name="raw"/> is unchanged.</returns>
     /// <exception cref="InvalidOperationException">Prior correction without resolved class weights, or temperature correction without temperatures fitted for this correction.</exception>
-    public static MultiHeadPrediction Apply(MultiHeadModel model, MultiHeadPrediction raw, LogitCorrection correction)
+    public static MultiHeadPrediction Apply(MultiHeadModel model, MultiHeadPrediction raw, LogitCorrection correction, FittedTemperatures? temperatures = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(raw);
@@ -32,10 +36,13 @@ public static class ModelCorrections
             throw new InvalidOperationException("Prior correction needs the model's class weights; fit or load a trained model first.");
         }
 
-        if (temperature && (model.Temperatures is null || model.TemperaturesAfterPriorCorrection != prior))
+        temperatures ??= model.Temperatures;
+        if (temperature && (temperatures is null || temperatures.AfterPriorCorrection != prior))
         {
             string basis = prior ? "prior-corrected" : "raw";
-            throw new InvalidOperationException($"Temperature correction needs temperatures fitted on {basis} logits; call ModelCorrections.FitTemperatures(model, heldOutData, afterPriorCorrection: {prior.ToString().ToLowerInvariant()}) first.");
+            throw new InvalidOperationException(
+                $"Temperature correction needs temperatures fitted on {basis} logits; fit them with ModelCorrections.FitTemperatures(model, heldOutData, afterPriorCorrection: {prior.ToString().ToLowerInvariant()}) "
+                + "and attach them (model.Temperatures = …) or pass them to Apply.");
         }
 
         var result = new Dictionary<string, float[,]>(StringComparer.Ordinal);
@@ -47,7 +54,7 @@ public static class ModelCorrections
                 logits = PriorCorrection.Apply(logits, model.ClassWeights![head.Name]);
             }
 
-            if (temperature && model.Temperatures!.TryGetValue(head.Name, out double t))
+            if (temperature && temperatures!.PerHead.TryGetValue(head.Name, out double t))
             {
                 logits = TemperatureCorrection.Apply(logits, t);
             }
@@ -59,19 +66,20 @@ public static class ModelCorrections
     }
 
     /// <summary>
-    /// Fits one temperature per head on labelled held-out data (minimising NLL; missing labels ignored) and
-    /// stores them in <see cref="MultiHeadModel.Temperatures"/>. A head with no labelled held-out rows keeps T = 1.
+    /// Fits one temperature per head on labelled held-out data (minimising NLL; missing labels ignored). The
+    /// model is not changed: attach the result with <c>model.Temperatures = …</c> to use it by default and save
+    /// it with the model, or pass it to <see cref="Apply"/>. A head with no labelled held-out rows gets T = 1.
     /// </summary>
-    /// <param name="model">The model; its temperatures are replaced.</param>
+    /// <param name="model">A trained model.</param>
     /// <param name="heldOut">Held-out labelled rows (not the training data).</param>
     /// <param name="afterPriorCorrection">Fit on prior-corrected logits (default true, for <see cref="LogitCorrection.PriorAndTemperature"/>) or on raw logits (for <see cref="LogitCorrection.Temperature"/>).</param>
-    /// <returns>The temperatures, keyed by head name.</returns>
+    /// <returns>The temperatures, their basis and the held-out data's fingerprint.</returns>
     /// <exception cref="ArgumentException">The data does not fit the model.</exception>
-    public static IReadOnlyDictionary<string, double> FitTemperatures(MultiHeadModel model, MultiHeadDataset heldOut, bool afterPriorCorrection = true)
+    public static FittedTemperatures FitTemperatures(MultiHeadModel model, MultiHeadDataset heldOut, bool afterPriorCorrection = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(heldOut);
-        heldOut.ValidateFor(model.Heads, model.InputWidth);
+        heldOut.ValidateFor(model.Heads, model.InputWidth, role: "held-out data");
         var logits = Apply(model, model.Predict(heldOut), afterPriorCorrection ? LogitCorrection.Prior : LogitCorrection.None);
         var temperatures = new Dictionary<string, double>(StringComparer.Ordinal);
         for (int h = 0; h < model.Heads.Count; h++)
@@ -82,9 +90,7 @@ public static class ModelCorrections
                 : 1.0;
         }
 
-        model.Temperatures = temperatures;
-        model.TemperaturesAfterPriorCorrection = afterPriorCorrection;
-        return temperatures;
+        return new FittedTemperatures(temperatures, afterPriorCorrection, DataFingerprint.Of(heldOut));
     }
 
     /// <summary>Softmax probabilities of every head.</summary>

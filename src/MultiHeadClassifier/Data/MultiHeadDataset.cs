@@ -6,8 +6,14 @@ namespace MultiHeadClassifier.Data;
 
 /// <summary>
 /// In-memory training or evaluation data: a feature matrix (rows × features) and a label matrix
-/// (rows × heads) with −1 for a missing label. Validated and copied when created; immutable and thread-safe.
+/// (rows × heads) with −1 for a missing label, optionally with the heads' names. Validated and copied when
+/// created; immutable and thread-safe.
 /// </summary>
+/// <remarks>
+/// With head names, the trainer, evaluator and corrections check them against the model's heads (a data set whose
+/// columns are in another order is refused, naming the column), and <see cref="HeadLabels(string)"/> reads a
+/// head's labels by name.
+/// </remarks>
 public sealed class MultiHeadDataset
 {
     /// <summary>The label value that marks a missing rating.</summary>
@@ -15,13 +21,15 @@ public sealed class MultiHeadDataset
 
     private readonly float[] _features;
     private readonly int[] _labels;
+    private readonly string[]? _headNames;
 
     /// <summary>Creates a dataset from rectangular arrays.</summary>
     /// <param name="features">Rows × features; every value finite.</param>
     /// <param name="labels">Rows × heads; class indices or −1 for missing. Null for unlabelled (prediction-only) data.</param>
+    /// <param name="headNames">The name of each label column, in column order; null when the columns are unnamed.</param>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
-    /// <exception cref="ArgumentException">The data is empty, a value is NaN or infinite, the row counts differ, or a label is below −1.</exception>
-    public MultiHeadDataset(float[,] features, int[,]? labels = null)
+    /// <exception cref="ArgumentException">The data is empty, a value is NaN or infinite, the row counts differ, a label is below −1, or the head names do not match the label columns.</exception>
+    public MultiHeadDataset(float[,] features, int[,]? labels = null, IReadOnlyList<string>? headNames = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         int rows = features.GetLength(0);
@@ -30,15 +38,17 @@ public sealed class MultiHeadDataset
         Buffer.BlockCopy(features, 0, flat, 0, flat.Length * sizeof(float));
         (_features, RowCount, FeatureCount) = (flat, rows, width);
         (_labels, HeadCount) = FlattenLabels(labels, rows);
+        _headNames = CheckedHeadNames(headNames, HeadCount);
         Validate();
     }
 
     /// <summary>Creates a dataset from jagged feature rows.</summary>
     /// <param name="features">One array per row, all of the same length; every value finite.</param>
     /// <param name="labels">Rows × heads; class indices or −1 for missing. Null for unlabelled data.</param>
+    /// <param name="headNames">The name of each label column, in column order; null when the columns are unnamed.</param>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> or a row is null.</exception>
-    /// <exception cref="ArgumentException">The rows differ in width, the data is empty, a value is NaN or infinite, or the row counts differ.</exception>
-    public MultiHeadDataset(float[][] features, int[,]? labels = null)
+    /// <exception cref="ArgumentException">The rows differ in width, the data is empty, a value is NaN or infinite, the row counts differ, or the head names do not match the label columns.</exception>
+    public MultiHeadDataset(float[][] features, int[,]? labels = null, IReadOnlyList<string>? headNames = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         int rows = features.Length;
@@ -57,12 +67,13 @@ public sealed class MultiHeadDataset
 
         (_features, RowCount, FeatureCount) = (flat, rows, width);
         (_labels, HeadCount) = FlattenLabels(labels, rows);
+        _headNames = CheckedHeadNames(headNames, HeadCount);
         Validate();
     }
 
-    private MultiHeadDataset(float[] features, int[] labels, int rows, int width, int heads)
+    private MultiHeadDataset(float[] features, int[] labels, int rows, int width, int heads, string[]? headNames)
     {
-        (_features, _labels, RowCount, FeatureCount, HeadCount) = (features, labels, rows, width, heads);
+        (_features, _labels, RowCount, FeatureCount, HeadCount, _headNames) = (features, labels, rows, width, heads, headNames);
     }
 
     /// <summary>Number of rows.</summary>
@@ -73,6 +84,9 @@ public sealed class MultiHeadDataset
 
     /// <summary>Number of label columns (0 for unlabelled data).</summary>
     public int HeadCount { get; }
+
+    /// <summary>The names of the label columns, in column order, or null when the columns are unnamed.</summary>
+    public IReadOnlyList<string>? HeadNames => _headNames;
 
     /// <summary>Whether the dataset carries labels.</summary>
     public bool HasLabels => HeadCount > 0;
@@ -88,6 +102,25 @@ public sealed class MultiHeadDataset
     /// <param name="head">Head (label column) index.</param>
     /// <returns>The class index or −1.</returns>
     public int Label(int row, int head) => _labels[row * HeadCount + head];
+
+    /// <summary>The labels of one head, by name, as a new array (−1 for missing).</summary>
+    /// <param name="head">The head's name, as given to the constructor's <c>headNames</c>.</param>
+    /// <returns>One label per row.</returns>
+    /// <exception cref="InvalidOperationException">The data set was created without head names.</exception>
+    /// <exception cref="KeyNotFoundException">No label column has that name; the message lists the names.</exception>
+    public int[] HeadLabels(string head)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        if (_headNames is null)
+        {
+            throw new InvalidOperationException($"This data set has no head names, so head '{head}' cannot be found by name; create it with headNames, or use HeadLabels(int).");
+        }
+
+        int index = Array.IndexOf(_headNames, head);
+        return index >= 0
+            ? HeadLabels(index)
+            : throw new KeyNotFoundException($"No label column is named '{head}'; the columns are {string.Join(", ", _headNames)}.");
+    }
 
     /// <summary>The labels of one head as a new array (−1 for missing).</summary>
     /// <param name="head">Head (label column) index.</param>
@@ -129,26 +162,28 @@ public sealed class MultiHeadDataset
     }
 
     /// <summary>
-    /// Checks that this dataset fits a model: the feature width, the number of label columns, and every label in
-    /// −1..K−1 for its head.
+    /// Checks that this dataset fits a model: the feature width, the number of label columns, their names (when
+    /// the data set has names), and every label in −1..K−1 for its head.
     /// </summary>
     /// <param name="heads">The heads, in label-column order.</param>
     /// <param name="featureCount">The model's input width.</param>
     /// <param name="requireLabels">Whether labels must be present.</param>
-    /// <exception cref="ArgumentException">The first mismatch found, naming the row, column or head.</exception>
-    public void ValidateFor(IReadOnlyList<HeadDefinition> heads, int featureCount, bool requireLabels = true)
+    /// <param name="role">What the data is for, named in messages, e.g. "validation data". Default "data".</param>
+    /// <exception cref="ArgumentException">The first mismatch found, naming the data's role and the row, column or head.</exception>
+    public void ValidateFor(IReadOnlyList<HeadDefinition> heads, int featureCount, bool requireLabels = true, string role = "data")
     {
         ArgumentNullException.ThrowIfNull(heads);
+        ArgumentException.ThrowIfNullOrWhiteSpace(role);
         if (FeatureCount != featureCount)
         {
-            throw new ArgumentException($"The data has {FeatureCount} feature columns, but the model expects {featureCount}.");
+            throw new ArgumentException($"The {role} has {FeatureCount} feature columns, but the model expects {featureCount}.");
         }
 
         if (!HasLabels)
         {
             if (requireLabels)
             {
-                throw new ArgumentException("The data has no labels; training and evaluation need a label column per head.");
+                throw new ArgumentException($"The {role} has no labels; training and evaluation need a label column per head.");
             }
 
             return;
@@ -156,9 +191,34 @@ public sealed class MultiHeadDataset
 
         if (HeadCount != heads.Count)
         {
-            throw new ArgumentException($"The data has {HeadCount} label columns, but the model has {heads.Count} heads ({string.Join(", ", heads.Select(h => h.Name))}).");
+            throw new ArgumentException($"The {role} has {HeadCount} label columns, but the model has {heads.Count} heads ({string.Join(", ", heads.Select(h => h.Name))}).");
         }
 
+        CheckHeadNames(heads, role);
+        CheckLabelRanges(heads, role);
+    }
+
+    private void CheckHeadNames(IReadOnlyList<HeadDefinition> heads, string role)
+    {
+        if (_headNames is null)
+        {
+            return;
+        }
+
+        for (int h = 0; h < HeadCount; h++)
+        {
+            if (!string.Equals(_headNames[h], heads[h].Name, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"The {role}'s label column {h} is named '{_headNames[h]}', but the model's head {h} is '{heads[h].Name}'; "
+                    + $"the {role} has heads {string.Join(", ", _headNames)} and the model {string.Join(", ", heads.Select(x => x.Name))}, in that order.");
+            }
+        }
+    }
+
+    private void CheckLabelRanges(IReadOnlyList<HeadDefinition> heads, string role)
+    {
+        string where = role == "data" ? string.Empty : $" of the {role}";
         for (int r = 0; r < RowCount; r++)
         {
             for (int h = 0; h < HeadCount; h++)
@@ -166,7 +226,7 @@ public sealed class MultiHeadDataset
                 int y = _labels[r * HeadCount + h];
                 if (y >= heads[h].ClassCount)
                 {
-                    throw new ArgumentException($"Head '{heads[h].Name}': label {y} at row {r} is outside 0..{heads[h].ClassCount - 1} (use -1 for a missing label).");
+                    throw new ArgumentException($"Head '{heads[h].Name}': label {y} at row {r}{where} is outside 0..{heads[h].ClassCount - 1} (use -1 for a missing label).");
                 }
             }
         }
@@ -186,12 +246,42 @@ public sealed class MultiHeadDataset
             _labels.AsSpan(start * HeadCount, count * HeadCount).ToArray(),
             count,
             FeatureCount,
-            HeadCount);
+            HeadCount,
+            _headNames);
     }
 
     /// <summary>The error for a NaN or infinite feature value at a 0-based row and column.</summary>
     internal static ArgumentException NonFiniteFeature(float value, int row, int column) =>
         new(string.Create(CultureInfo.InvariantCulture, $"Feature value at row {row}, column {column} is {value}; features must be finite numbers."));
+
+    private static string[]? CheckedHeadNames(IReadOnlyList<string>? names, int labelColumns)
+    {
+        if (names is null)
+        {
+            return null;
+        }
+
+        if (names.Count != labelColumns)
+        {
+            throw new ArgumentException($"{names.Count} head names were given for {labelColumns} label columns; give one name per label column.", "headNames");
+        }
+
+        for (int h = 0; h < names.Count; h++)
+        {
+            if (string.IsNullOrWhiteSpace(names[h]))
+            {
+                throw new ArgumentException($"Head name {h} is empty.", "headNames");
+            }
+
+            int first = names.Take(h).ToList().IndexOf(names[h]);
+            if (first >= 0)
+            {
+                throw new ArgumentException($"Head name '{names[h]}' is given for label columns {first} and {h}; head names must be unique.", "headNames");
+            }
+        }
+
+        return [.. names];
+    }
 
     private static (int[] Labels, int Heads) FlattenLabels(int[,]? labels, int rows)
     {

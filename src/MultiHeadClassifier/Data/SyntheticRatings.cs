@@ -33,7 +33,7 @@ public static class SyntheticRatings
             HideLabelsAtRandom(labels, h, options.MissingRate, random);
         }
 
-        return new MultiHeadDataset(features, labels);
+        return new MultiHeadDataset(features, labels, options.Heads);
     }
 
     /// <summary>Throws unless every setting is in range (one message for all of them).</summary>

@@ -17,8 +17,16 @@ namespace MultiHeadClassifier.Modeling;
 /// <c>MultiHeadModel.Load(path)</c>).
 /// </summary>
 /// <remarks>
+/// <para>
 /// Thread-safety: <see cref="Predict(float[,], int)"/> may be called from several threads at once. Training,
 /// loading weights or changing <see cref="Temperatures"/> while predicting is not supported.
+/// </para>
+/// <para>
+/// Training state: the first fit, and by default every later one, computes the class weights and the
+/// standardisation from its training data and records that data's <see cref="FittedOn"/> fingerprint
+/// (<c>MultiHeadTrainerOptions.Refit</c> can keep them instead). Every fit clears <see cref="Temperatures"/>,
+/// because training changes the logits they were fitted for.
+/// </para>
 /// </remarks>
 public sealed class MultiHeadModel : IDisposable
 {
@@ -29,6 +37,8 @@ public sealed class MultiHeadModel : IDisposable
     private FeatureStandardizer? _standardizer;
     private (Tensor Mean, Tensor Scale)? _standardizerTensors;
     private IReadOnlyDictionary<string, float[]>? _classWeights;
+    private FittedTemperatures? _temperatures;
+    private bool _disposed;
 
     private MultiHeadModel(
         int inputWidth,
@@ -85,13 +95,29 @@ public sealed class MultiHeadModel : IDisposable
     /// <summary>The feature standardisation, or null when disabled or not fitted yet.</summary>
     public FeatureStandardizer? Standardizer => _standardizer;
 
-    /// <summary>Per-head temperatures fitted for temperature correction, or null. Saved with the model.</summary>
-    /// <remarks>Set by <c>ModelCorrections.FitTemperatures</c>.</remarks>
-    public IReadOnlyDictionary<string, double>? Temperatures { get; set; }
+    /// <summary>The training data the class weights and standardisation were computed from, or null before the first fit (or for files that did not record it).</summary>
+    public DataFingerprint? FittedOn { get; private set; }
 
-    /// <summary>Whether <see cref="Temperatures"/> were fitted on prior-corrected logits (true) or raw logits (false).</summary>
-    /// <value>Default true.</value>
-    public bool TemperaturesAfterPriorCorrection { get; set; } = true;
+    /// <summary>
+    /// The temperatures attached to the model for temperature correction, with their basis (raw or
+    /// prior-corrected logits), or null. Saved with the model. Attach the result of
+    /// <c>ModelCorrections.FitTemperatures</c> explicitly; fitting the model clears them.
+    /// </summary>
+    /// <value>Default null.</value>
+    /// <exception cref="ArgumentException">Set to temperatures for heads the model does not have.</exception>
+    public FittedTemperatures? Temperatures
+    {
+        get => _temperatures;
+        set
+        {
+            if (value?.PerHead.Keys.FirstOrDefault(name => Heads.All(h => h.Name != name)) is { } unknown)
+            {
+                throw new ArgumentException($"The temperatures include head '{unknown}', which the model does not have; its heads are {string.Join(", ", Heads.Select(h => h.Name))}.", nameof(value));
+            }
+
+            _temperatures = value;
+        }
+    }
 
     /// <summary>The device the network lives on.</summary>
     internal Device Device { get; }
@@ -147,6 +173,7 @@ public sealed class MultiHeadModel : IDisposable
     /// <exception cref="ArgumentException">The data has the wrong width or non-finite values.</exception>
     public MultiHeadPrediction Predict(float[,] features, int batchSize = 2048)
     {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(features);
         CheckWidth(features.GetLength(1), nameof(features));
         return PredictRows(features.GetLength(0), batchSize, (start, count) => RowsOf(features, start, count));
@@ -157,7 +184,11 @@ public sealed class MultiHeadModel : IDisposable
     /// <param name="batchSize">Rows per forward pass. Default 2048.</param>
     /// <returns>Logits per head.</returns>
     /// <exception cref="ArgumentException">The data has the wrong width or non-finite values.</exception>
-    public MultiHeadPrediction Predict(float[][] features, int batchSize = 2048) => Predict(new MultiHeadDataset(features), batchSize);
+    public MultiHeadPrediction Predict(float[][] features, int batchSize = 2048)
+    {
+        ThrowIfDisposed();
+        return Predict(new MultiHeadDataset(features), batchSize);
+    }
 
     /// <summary>Predicts the raw logits of every head for a dataset (its labels, if any, are ignored).</summary>
     /// <param name="data">The rows.</param>
@@ -166,6 +197,7 @@ public sealed class MultiHeadModel : IDisposable
     /// <exception cref="ArgumentException">The data has the wrong width.</exception>
     public MultiHeadPrediction Predict(MultiHeadDataset data, int batchSize = 2048)
     {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(data);
         CheckWidth(data.FeatureCount, nameof(data));
         return PredictRows(data.RowCount, batchSize, (start, count) => data.Features.Slice(start * InputWidth, count * InputWidth));
@@ -179,6 +211,7 @@ public sealed class MultiHeadModel : IDisposable
     /// <exception cref="ArgumentException">The tensor has the wrong shape, or a NaN or infinite value (the message names its row and column).</exception>
     public MultiHeadTensorPrediction PredictTensors(Tensor features)
     {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(features);
         if (features.dim() != 2 || features.shape[1] != InputWidth)
         {
@@ -214,9 +247,15 @@ public sealed class MultiHeadModel : IDisposable
         return new MultiHeadTensorPrediction(result, rows);
     }
 
-    /// <inheritdoc />
+    /// <summary>Frees the network's tensors. Using the model afterwards throws <see cref="ObjectDisposedException"/> naming <see cref="MultiHeadModel"/>.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         Network.Dispose();
         _standardizerTensors?.Mean.Dispose();
         _standardizerTensors?.Scale.Dispose();
@@ -333,10 +372,14 @@ public sealed class MultiHeadModel : IDisposable
         return new MultiHeadPrediction(Heads.Select((h, i) => (h.Name, outputs[i])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal));
     }
 
-    internal void SetTrainingState(IReadOnlyDictionary<string, float[]>? classWeights, FeatureStandardizer? standardizer)
+    /// <summary>Throws <see cref="ObjectDisposedException"/> naming this type if the model has been disposed.</summary>
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    internal void SetTrainingState(IReadOnlyDictionary<string, float[]>? classWeights, FeatureStandardizer? standardizer, DataFingerprint? fittedOn)
     {
         _classWeights = classWeights;
         _standardizer = standardizer;
+        FittedOn = fittedOn;
         lock (_standardizerLock)
         {
             _standardizerTensors?.Mean.Dispose();

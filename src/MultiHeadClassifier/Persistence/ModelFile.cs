@@ -94,8 +94,10 @@ public static class ModelFile
             StandardizerMeans = model.Standardizer?.Means.ToList(),
             StandardizerScales = model.Standardizer?.Scales.ToList(),
             ClassWeights = model.ClassWeights?.ToDictionary(p => p.Key, p => p.Value),
-            Temperatures = model.Temperatures?.ToDictionary(p => p.Key, p => p.Value),
-            TemperaturesAfterPriorCorrection = model.TemperaturesAfterPriorCorrection,
+            FittedOn = model.FittedOn,
+            Temperatures = model.Temperatures?.PerHead.ToDictionary(p => p.Key, p => p.Value),
+            TemperaturesAfterPriorCorrection = model.Temperatures?.AfterPriorCorrection ?? true,
+            TemperaturesFittedOn = model.Temperatures?.FittedOn,
         };
 
         byte[] state = StateDict.ToBytes(model.Network);
@@ -202,10 +204,11 @@ public static class ModelFile
         FeatureStandardizer? standardizer = metadata.StandardizerMeans is { } means && metadata.StandardizerScales is { } scales
             ? new FeatureStandardizer(means, scales)
             : null;
-        model.SetTrainingState(metadata.ClassWeights, standardizer);
+        model.SetTrainingState(metadata.ClassWeights, standardizer, metadata.FittedOn);
 
-        model.Temperatures = metadata.Temperatures;
-        model.TemperaturesAfterPriorCorrection = metadata.TemperaturesAfterPriorCorrection;
+        model.Temperatures = metadata.Temperatures is { } temperatures
+            ? new FittedTemperatures(temperatures, metadata.TemperaturesAfterPriorCorrection, metadata.TemperaturesFittedOn)
+            : null;
         return model;
     }
 

@@ -1,3 +1,4 @@
+using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Modeling;
 
 namespace MultiHeadClassifier.Persistence;
@@ -23,9 +24,15 @@ internal sealed record ModelFileMetadata
 
     public Dictionary<string, float[]>? ClassWeights { get; init; }
 
+    /// <summary>The training data of the class weights and standardisation (format 3; absent in format 2).</summary>
+    public DataFingerprint? FittedOn { get; init; }
+
     public Dictionary<string, double>? Temperatures { get; init; }
 
     public bool TemperaturesAfterPriorCorrection { get; init; } = true;
+
+    /// <summary>The held-out data of the temperatures (format 3; absent in format 2).</summary>
+    public DataFingerprint? TemperaturesFittedOn { get; init; }
 }
 
 /// <summary>One head in <see cref="ModelFileMetadata"/>.</summary>

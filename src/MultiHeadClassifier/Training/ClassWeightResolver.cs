@@ -12,17 +12,26 @@ internal static class ClassWeightResolver
     /// <exception cref="ArgumentException">A head has no labelled rows, or its weighting cannot be computed.</exception>
     public static Dictionary<string, float[]> Resolve(IReadOnlyList<HeadDefinition> heads, long[][] counts)
     {
+        RequireLabelledRows(heads, counts);
         var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        for (int h = 0; h < heads.Count; h++)
+        {
+            result[heads[h].Name] = heads[h].Weighting.Compute(counts[h], heads[h].Name);
+        }
+
+        return result;
+    }
+
+    /// <summary>Checks that every head has at least one labelled training row.</summary>
+    /// <exception cref="ArgumentException">A head has none; the message names it and its column.</exception>
+    public static void RequireLabelledRows(IReadOnlyList<HeadDefinition> heads, long[][] counts)
+    {
         for (int h = 0; h < heads.Count; h++)
         {
             if (counts[h].Sum() == 0)
             {
                 throw new ArgumentException($"Head '{heads[h].Name}' has no labelled rows in the training data (every label in column {h} is -1), so it cannot be trained.");
             }
-
-            result[heads[h].Name] = heads[h].Weighting.Compute(counts[h], heads[h].Name);
         }
-
-        return result;
     }
 }

@@ -12,6 +12,9 @@ internal interface ITrainingData
 
     FeatureStandardizer FitStandardizer();
 
+    /// <summary>The data's fingerprint; for a streaming source, available after <see cref="ClassCounts"/>.</summary>
+    DataFingerprint Fingerprint();
+
     IPreparedData Prepare(MultiHeadModel model, MultiHeadLoss loss);
 }
 

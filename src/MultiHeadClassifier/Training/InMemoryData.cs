@@ -16,6 +16,8 @@ internal sealed class InMemoryData(MultiHeadDataset data) : ITrainingData
 
     public FeatureStandardizer FitStandardizer() => FeatureStandardizer.Fit([data]);
 
+    public DataFingerprint Fingerprint() => DataFingerprint.Of(data);
+
     public IPreparedData Prepare(MultiHeadModel model, MultiHeadLoss loss)
     {
         using var scope = NewDisposeScope();

@@ -65,7 +65,8 @@ public sealed class MultiHeadTrainer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
-        train.ValidateFor(model.Heads, model.InputWidth);
+        model.ThrowIfDisposed();
+        train.ValidateFor(model.Heads, model.InputWidth, role: "training data");
         return Run(model, new InMemoryData(train), validation, cancellationToken);
     }
 
@@ -122,7 +123,7 @@ public sealed class MultiHeadTrainer
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(train);
-        train.ValidateFor(checkpoint.Model.Heads, checkpoint.Model.InputWidth);
+        train.ValidateFor(checkpoint.Model.Heads, checkpoint.Model.InputWidth, role: "training data");
         return Run(checkpoint.Model, new InMemoryData(train), validation, cancellationToken, checkpoint);
     }
 
@@ -146,7 +147,8 @@ public sealed class MultiHeadTrainer
     private TrainingHistory Run(MultiHeadModel model, ITrainingData data, MultiHeadDataset? validation, CancellationToken cancellationToken, TrainingCheckpoint? resume = null)
     {
         TorchRuntime.EnsureLoaded();
-        validation?.ValidateFor(model.Heads, model.InputWidth);
+        model.ThrowIfDisposed();
+        validation?.ValidateFor(model.Heads, model.InputWidth, role: "validation data");
         if (Options.EarlyStoppingPatience is not null && validation is null)
         {
             throw new InvalidOperationException("EarlyStoppingPatience is set, but no validation data was given.");

@@ -51,11 +51,19 @@ public sealed record MultiHeadTrainerOptions
     public double EarlyStoppingMinDelta { get; init; }
 
     /// <summary>
-    /// Seed of the trainer's own generators (shuffling and dropout). The same seed, model seed and data give the
-    /// same weights, bit for bit, on CPU.
+    /// Seed of the trainer's own generators (shuffling and dropout). The same seeds and data give the same
+    /// weights, bit for bit, on CPU (with the same libtorch thread count).
     /// </summary>
-    /// <value>Default null: a random seed, reported in <see cref="TrainingHistory.Seed"/>.</value>
+    /// <value>
+    /// Default null: the model's <c>MultiHeadModelOptions.Seed</c> when the model was created with one, so that
+    /// that one seed makes a run reproducible; otherwise a random seed. The seed used is reported in
+    /// <see cref="TrainingHistory.Seed"/>.
+    /// </value>
     public long? Seed { get; init; }
+
+    /// <summary>What a fit of an already-trained model does with its class weights and standardisation.</summary>
+    /// <value>Default <see cref="RefitBehavior.Recompute"/>: computed again from each fit's training data.</value>
+    public RefitBehavior Refit { get; init; } = RefitBehavior.Recompute;
 
     /// <summary>Rows per forward pass when computing the validation loss.</summary>
     /// <value>Default 4096. At least 1.</value>
@@ -149,12 +157,17 @@ public sealed record MultiHeadTrainerOptions
         }
     }
 
-    /// <summary>Checks the chosen <see cref="Optimizer"/>, the <see cref="Checkpoint"/> settings and the <see cref="Callbacks"/>.</summary>
+    /// <summary>Checks the chosen <see cref="Optimizer"/> and <see cref="Refit"/>, the <see cref="Checkpoint"/> settings and the <see cref="Callbacks"/>.</summary>
     private void AddComponentErrors(List<string> errors)
     {
         if (!Enum.IsDefined(Optimizer))
         {
             errors.Add($"Optimizer {(int)Optimizer} is not a known optimizer.");
+        }
+
+        if (!Enum.IsDefined(Refit))
+        {
+            errors.Add($"Refit {(int)Refit} is not a known refit behaviour.");
         }
 
         if (Checkpoint is not null)

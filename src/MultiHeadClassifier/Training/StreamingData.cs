@@ -8,6 +8,8 @@ namespace MultiHeadClassifier.Training;
 /// <summary>Training data from an <see cref="IMultiHeadBatchSource"/>: each batch is copied to the device inside its step.</summary>
 internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel model) : ITrainingData
 {
+    private DataFingerprint? _fingerprint;
+
     private IMultiHeadBatchSource Source => source;
 
     private MultiHeadModel Model => model;
@@ -16,9 +18,12 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
     {
         var totals = heads.Select(h => new long[h.ClassCount]).ToArray();
         int index = 0;
+        using var fingerprint = new DataFingerprint.Builder();
         foreach (var batch in source.GetBatches(0))
         {
-            var counts = Checked(batch, index++).ClassCounts(heads);
+            var checkedBatch = Checked(batch, index++);
+            fingerprint.Add(checkedBatch);
+            var counts = checkedBatch.ClassCounts(heads);
             for (int h = 0; h < heads.Count; h++)
             {
                 for (int c = 0; c < counts[h].Length; c++)
@@ -33,10 +38,14 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
             throw new ArgumentException("The training batch source returned no batches.");
         }
 
+        _fingerprint = fingerprint.Finish();
         return totals;
     }
 
     public FeatureStandardizer FitStandardizer() => FeatureStandardizer.Fit(source.GetBatches(0));
+
+    /// <summary>The fingerprint of epoch 0's batches, in order, taken during <see cref="ClassCounts"/>.</summary>
+    public DataFingerprint Fingerprint() => _fingerprint ?? throw new InvalidOperationException("The fingerprint is taken while counting classes; count them first.");
 
     public IPreparedData Prepare(MultiHeadModel model, MultiHeadLoss loss) => new Prepared(this, loss);
 

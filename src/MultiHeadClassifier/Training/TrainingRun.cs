@@ -59,14 +59,12 @@ internal sealed class TrainingRun : IDisposable
         try
         {
             var parameters = Push(disposables, new FlatParameters(model.Network.parameters()));
-            if (model.ClassWeights is null)
+            if (resume is null)
             {
-                var counts = data.ClassCounts(model.Heads);
-                var standardizer = model.Options.StandardizeFeatures ? data.FitStandardizer() : null;
-                model.SetTrainingState(ClassWeightResolver.Resolve(model.Heads, counts), standardizer);
+                PrepareTrainingState(model, data, options.Refit);
             }
 
-            var state = resume?.State.Clone() ?? new TrainingRunState(options.Seed ?? Random.Shared.NextInt64(0, long.MaxValue));
+            var state = resume?.State.Clone() ?? new TrainingRunState(options.Seed ?? model.Options.Seed ?? Random.Shared.NextInt64(0, long.MaxValue));
             var loss = Push(disposables, new MultiHeadLoss(model.Heads, model.ClassWeights!, model.Device));
             var shuffle = Push(disposables, new Generator((ulong)state.Seed, CPU));
             var dropout = Push(disposables, new Generator((ulong)state.Seed ^ 0x5DEECE66DUL, model.Device));
@@ -85,6 +83,24 @@ internal sealed class TrainingRun : IDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Before a fresh run (not a resume): the same checks on every fit (every head has labelled rows), class
+    /// weights and standardisation computed on the first fit and, under <see cref="RefitBehavior.Recompute"/>, on
+    /// every later one, and temperatures cleared because training changes the logits they were fitted for.
+    /// </summary>
+    private static void PrepareTrainingState(MultiHeadModel model, ITrainingData data, RefitBehavior refit)
+    {
+        var counts = data.ClassCounts(model.Heads);
+        ClassWeightResolver.RequireLabelledRows(model.Heads, counts);
+        if (model.ClassWeights is null || refit == RefitBehavior.Recompute)
+        {
+            var standardizer = model.Options.StandardizeFeatures ? data.FitStandardizer() : null;
+            model.SetTrainingState(ClassWeightResolver.Resolve(model.Heads, counts), standardizer, data.Fingerprint());
+        }
+
+        model.Temperatures = null;
     }
 
     /// <summary>Trains the remaining epochs and returns the history of the whole run.</summary>

@@ -38,7 +38,7 @@ public class PriorCorrectionEndToEndTests(ITestOutputHelper output)
         var reference = ModelEvaluator.Evaluate(unweighted, test).Mean;
         var raw = ModelEvaluator.Evaluate(weighted, test).Mean;
         var corrected = ModelEvaluator.Evaluate(weighted, test, LogitCorrection.Prior).Mean;
-        ModelCorrections.FitTemperatures(weighted, valid);
+        weighted.Temperatures = ModelCorrections.FitTemperatures(weighted, valid);
         var scaled = ModelEvaluator.Evaluate(weighted, test, LogitCorrection.PriorAndTemperature).Mean;
         output.WriteLine($"unweighted          NLL {reference.Nll:F4}  ECE {reference.Ece:F4}");
         output.WriteLine($"balanced, raw       NLL {raw.Nll:F4}  ECE {raw.Ece:F4}");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FluentAssertions;
+using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Internal;
 using MultiHeadClassifier.Modeling;
@@ -28,7 +29,7 @@ public sealed class ModelFileTests : IDisposable
         };
         var model = MultiHeadModel.Create(8, heads, new MultiHeadModelOptions { Seed = 1, Backbone = new() { HiddenSizes = [16, 8], LayerNorm = true, Activation = Activation.GELU, Dropout = 0.1 } });
         new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 2, Seed = 1 }).Fit(model, TestData.Ratings(300, seed: 1));
-        model.Temperatures = new Dictionary<string, double> { ["plot"] = 1.5 };
+        model.Temperatures = new FittedTemperatures(new Dictionary<string, double> { ["plot"] = 1.5 }, afterPriorCorrection: false, new DataFingerprint(300, "ab"));
         return model;
     }
 
@@ -56,6 +57,8 @@ public sealed class ModelFileTests : IDisposable
         loaded.Standardizer!.Means.Should().Equal(model.Standardizer!.Means);
         loaded.BackboneOptions.Should().BeEquivalentTo(model.BackboneOptions);
         loaded.Temperatures.Should().BeEquivalentTo(model.Temperatures);
+        loaded.Temperatures!.AfterPriorCorrection.Should().BeFalse();
+        loaded.FittedOn.Should().Be(DataFingerprint.Of(TestData.Ratings(300, seed: 1)), "the model records the data it was fitted on");
     }
 
     [Fact]
