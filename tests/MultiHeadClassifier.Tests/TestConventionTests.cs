@@ -16,7 +16,7 @@ public partial class TestConventionTests
     public void When_the_suite_is_listed_it_should_name_every_test_When_condition_it_should_outcome()
     {
         // Act
-        var offenders = TestMethods.Where(m => !TestName().IsMatch(m.Name)).Select(m => $"{m.DeclaringType!.Name}.{m.Name}");
+        var offenders = TestMethods.Where(m => !TestName().IsMatch(m.Name)).Select(m => $"{m.DeclaringType!.Name}.{m.Name}").ToList();
 
         // Assert
         TestMethods.Should().HaveCountGreaterThan(100, "the scan must see the suite (Theory derives from Fact)");
@@ -27,7 +27,7 @@ public partial class TestConventionTests
     public void When_the_suite_is_listed_it_should_put_every_test_in_a_class_whose_name_ends_in_Tests()
     {
         // Act
-        var offenders = TestMethods.Select(m => m.DeclaringType!).Distinct().Where(t => !t.Name.EndsWith("Tests", StringComparison.Ordinal)).Select(t => t.FullName);
+        var offenders = TestMethods.Select(m => m.DeclaringType!).Distinct().Where(t => !t.Name.EndsWith("Tests", StringComparison.Ordinal)).Select(t => t.FullName).ToList();
 
         // Assert
         offenders.Should().BeEmpty();

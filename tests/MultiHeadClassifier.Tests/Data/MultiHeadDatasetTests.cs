@@ -1,5 +1,6 @@
 using FluentAssertions;
 using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Heads;
 using Xunit;
 
 namespace MultiHeadClassifier.Tests.Data;
@@ -79,5 +80,114 @@ public class MultiHeadDatasetTests
 
         standardizer.Means.Should().Equal(2.0, 5.0);
         standardizer.Scales.Should().Equal(1.0, 1.0);
+    }
+
+    [Fact]
+    public void When_a_dataset_has_head_names_it_should_give_a_heads_labels_by_name_as_by_index()
+    {
+        // Arrange
+        var labels = new int[,] { { 0, 4 }, { -1, 2 }, { 1, 3 } };
+        var data = new MultiHeadDataset(new float[3, 1], labels, headNames: ["plot", "acting"]);
+
+        // Act
+        int[] byName = data.HeadLabels("acting");
+
+        // Assert
+        byName.Should().Equal(4, 2, 3);
+        byName.Should().Equal(data.HeadLabels(1));
+        data.HeadNames.Should().Equal("plot", "acting");
+        data.Slice(1, 2).HeadNames.Should().Equal("plot", "acting");
+    }
+
+    [Fact]
+    public void When_a_head_name_is_unknown_it_should_list_the_names()
+    {
+        // Arrange
+        var data = new MultiHeadDataset(new float[1, 1], new int[1, 2], headNames: ["plot", "acting"]);
+
+        // Act
+        var act = () => data.HeadLabels("dialog");
+
+        // Assert
+        act.Should().Throw<KeyNotFoundException>().WithMessage("No label column is named 'dialog'; the columns are plot, acting.");
+    }
+
+    [Fact]
+    public void When_a_dataset_has_no_head_names_asking_by_name_it_should_say_how_to_give_them()
+    {
+        // Arrange
+        var data = new MultiHeadDataset(new float[1, 1], new int[1, 2]);
+
+        // Act
+        var act = () => data.HeadLabels("plot");
+
+        // Assert
+        act.Should().Throw<InvalidOperationException>().WithMessage("*no head names*headNames*HeadLabels(int)*");
+        data.HeadNames.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData(new[] { "plot" }, "*1 head names were given for 2 label columns*")]
+    [InlineData(new[] { "plot", "plot" }, "*'plot' is given for label columns 0 and 1*")]
+    [InlineData(new[] { "plot", " " }, "*Head name 1 is empty*")]
+    public void When_head_names_do_not_fit_the_label_columns_it_should_say_how(string[] names, string message)
+    {
+        // Act
+        var act = () => new MultiHeadDataset(new float[2, 1], new int[2, 2], headNames: names);
+
+        // Assert
+        act.Should().Throw<ArgumentException>().WithMessage(message);
+    }
+
+    [Fact]
+    public void When_named_columns_are_in_another_order_than_the_models_heads_it_should_name_the_column()
+    {
+        // Arrange
+        var data = new MultiHeadDataset(new float[2, 1], new int[2, 2], headNames: ["acting", "plot"]);
+        HeadDefinition[] heads = [new("plot", 5), new("acting", 5)];
+
+        // Act
+        var act = () => data.ValidateFor(heads, 1, role: "training data");
+
+        // Assert
+        act.Should().Throw<ArgumentException>().WithMessage("The training data's label column 0 is named 'acting', but the model's head 0 is 'plot'*");
+    }
+
+    [Fact]
+    public void When_validation_data_is_too_narrow_it_should_say_it_is_the_validation_data()
+    {
+        // Arrange
+        var data = new MultiHeadDataset(new float[2, 3], new int[2, 1]);
+
+        // Act
+        var act = () => data.ValidateFor([new HeadDefinition("plot", 5)], 4, role: "validation data");
+
+        // Assert
+        act.Should().Throw<ArgumentException>().WithMessage("The validation data has 3 feature columns, but the model expects 4.");
+    }
+
+    [Fact]
+    public void When_synthetic_ratings_are_generated_it_should_give_them_their_head_names()
+    {
+        // Act
+        var data = SyntheticRatings.Generate(new SyntheticRatingsOptions { Rows = 10, Heads = ["story", "sound"], Features = 4 });
+
+        // Assert
+        data.HeadNames.Should().Equal("story", "sound");
+    }
+
+    [Fact]
+    public void When_fingerprinting_it_should_hash_features_then_labels_as_documented()
+    {
+        // Arrange: SHA-256 of the float32 bytes of [1, 2] followed by the int32 bytes of [3], computed here.
+        var data = new MultiHeadDataset(new float[,] { { 1f }, { 2f } }, new int[,] { { 3 }, { -1 } });
+        byte[] bytes = [.. BitConverter.GetBytes(1f), .. BitConverter.GetBytes(2f), .. BitConverter.GetBytes(3), .. BitConverter.GetBytes(-1)];
+
+        // Act
+        var fingerprint = DataFingerprint.Of(data);
+
+        // Assert
+        fingerprint.Rows.Should().Be(2);
+        fingerprint.Sha256.Should().Be(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
     }
 }

@@ -231,4 +231,33 @@ public class MultiHeadModelTests
         results.SelectMany(r => r).Should().AllSatisfy(logits => logits.Should().BeEquivalentTo(expected["dialog"], o => o.WithStrictOrdering()));
         leaks.Should().OnlyContain(l => l == 0);
     }
+
+    [Fact]
+    public void When_a_disposed_model_is_used_it_should_throw_ObjectDisposedException_naming_MultiHeadModel()
+    {
+        // Arrange
+        var model = MultiHeadModel.Create(8, TestData.Heads(), new MultiHeadModelOptions { Seed = 2 });
+        var data = TestData.Ratings(20, seed: 1);
+        model.Dispose();
+        using var features = zeros(2, 8);
+
+        // Act
+        Action[] uses =
+        [
+            () => model.Predict(new float[2, 8]),
+            () => model.Predict(TestData.Rows(data)),
+            () => model.Predict(data),
+            () => model.PredictTensors(features),
+            () => new MultiHeadTrainer().Fit(model, data),
+            model.Dispose,
+        ];
+
+        // Assert
+        foreach (var use in uses.SkipLast(1))
+        {
+            use.Should().Throw<ObjectDisposedException>().Which.ObjectName.Should().Be(typeof(MultiHeadModel).FullName);
+        }
+
+        uses[^1].Should().NotThrow("disposing twice is harmless");
+    }
 }
