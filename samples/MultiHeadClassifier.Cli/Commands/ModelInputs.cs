@@ -19,7 +19,7 @@ public static class ModelInputs
         var labels = withLabels
             ? CsvDataReader.Labels(table, model.Model.Heads.Select(h => h.Name).ToArray(), model.Model.Heads.Select(h => h.ClassCount).ToArray())
             : null;
-        return (table, new MultiHeadDataset(features, labels));
+        return (table, new MultiHeadDataset(features, labels, labels is null ? null : model.Model.Heads.Select(h => h.Name).ToArray()));
     }
 
     /// <summary>

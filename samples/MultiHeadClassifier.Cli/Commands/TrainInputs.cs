@@ -45,14 +45,14 @@ internal sealed record TrainInputs(
 
         var means = settings.ImputeMeans ? CsvDataReader.Means(table, features) : null;
         var (labels, classCounts) = ReadLabels(table, heads, OptionParsers.Classes(settings.Classes, heads));
-        var train = new MultiHeadDataset(CsvDataReader.Features(table, features, means), labels);
+        var train = new MultiHeadDataset(CsvDataReader.Features(table, features, means), labels, heads);
         MultiHeadDataset? valid = null;
         string? validName = null;
         if (settings.Valid is not null)
         {
             var validTable = CsvDataReader.Read(settings.Valid);
             validName = validTable.FileName;
-            valid = new MultiHeadDataset(CsvDataReader.Features(validTable, features, means), CsvDataReader.Labels(validTable, heads, classCounts));
+            valid = new MultiHeadDataset(CsvDataReader.Features(validTable, features, means), CsvDataReader.Labels(validTable, heads, classCounts), heads);
         }
 
         RequireEveryClassSeen(table.FileName, heads, classCounts, train, settings.Weighting);

@@ -83,6 +83,7 @@ public static class ModelFile
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
+        model.ThrowIfDisposed();
         var metadata = new ModelFileMetadata
         {
             LibraryVersion = LibraryInfo.Version,

@@ -249,6 +249,7 @@ public class MultiHeadModelTests
             () => model.Predict(data),
             () => model.PredictTensors(features),
             () => new MultiHeadTrainer().Fit(model, data),
+            () => model.Save(Path.Combine(Path.GetTempPath(), $"disposed-{Guid.NewGuid():N}.mhc")),
             model.Dispose,
         ];
 
