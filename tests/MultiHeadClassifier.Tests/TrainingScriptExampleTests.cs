@@ -19,7 +19,8 @@ public static class RatingsScript
     public static readonly string[] Heads = ["plot", "dialog", "acting", "makeup"];
 
     public static MultiHeadModel Train(MultiHeadDataset train, MultiHeadDataset valid, long seed,
-        IProgress<BatchEndArgs>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<BatchEndArgs>? progress = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<TrainingCallback>? callbacks = null)
     {
         var heads = Heads.Select(n => new HeadDefinition(n, 5, weighting: ClassWeighting.Balanced())).ToArray();
         var model = MultiHeadModel.Create(train.FeatureCount, heads, new MultiHeadModelOptions
@@ -27,7 +28,10 @@ public static class RatingsScript
             Seed = seed,                                            // one seed: weights, shuffling and dropout
             Backbone = new MlpBackboneOptions { HiddenSizes = [32], Dropout = 0.1 },
         });
-        var trainer = new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 20, BatchSize = 64, LearningRate = 5e-3, Progress = progress });
+        var trainer = new MultiHeadTrainer(new MultiHeadTrainerOptions
+        {
+            Epochs = 20, BatchSize = 64, LearningRate = 5e-3, Progress = progress, Callbacks = callbacks ?? [],
+        });
         try
         {
             trainer.Fit(model, train, valid, cancellationToken);
@@ -119,6 +123,17 @@ public sealed class RatingsScriptTests : IDisposable
     }
 
     [Fact]
+    public void When_training_it_should_tell_a_callback_each_epochs_losses_and_they_should_fall()
+    {
+        var log = new EpochLog();
+
+        using var model = RatingsScript.Train(_train, _valid, seed: 11, callbacks: [log]);
+
+        log.Epochs.Select(e => e.Epoch).Should().Equal(Enumerable.Range(1, 20));
+        log.Epochs[^1].ValidationLoss.Should().BeLessThan(log.Epochs[0].ValidationLoss!.Value);
+    }
+
+    [Fact]
     public void When_the_validation_data_is_too_narrow_it_should_say_so_before_training()
     {
         var narrow = new MultiHeadDataset(new float[10, 3], new int[10, 4], RatingsScript.Heads);
@@ -131,6 +146,13 @@ public sealed class RatingsScriptTests : IDisposable
     private sealed class SynchronousProgress(Action<BatchEndArgs> report) : IProgress<BatchEndArgs>
     {
         public void Report(BatchEndArgs value) => report(value);
+    }
+
+    private sealed class EpochLog : TrainingCallback
+    {
+        public List<EpochSummary> Epochs { get; } = [];
+
+        public override void OnEpochEnd(EpochEndArgs args) => Epochs.Add(args.Summary);
     }
 }
 // Example ends.
