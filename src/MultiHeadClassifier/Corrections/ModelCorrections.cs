@@ -1,4 +1,5 @@
 using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
 
 namespace MultiHeadClassifier.Corrections;
@@ -46,23 +47,44 @@ public static class ModelCorrections
         }
 
         var result = new Dictionary<string, float[,]>(StringComparer.Ordinal);
+        var kinds = new Dictionary<string, HeadLoss>(StringComparer.Ordinal);
         foreach (var head in model.Heads)
         {
-            var logits = raw[head.Name];
-            if (prior)
-            {
-                logits = PriorCorrection.Apply(logits, model.ClassWeights![head.Name]);
-            }
-
-            if (temperature && temperatures!.PerHead.TryGetValue(head.Name, out double t))
-            {
-                logits = TemperatureCorrection.Apply(logits, t);
-            }
-
-            result[head.Name] = logits;
+            double t = temperature && temperatures!.PerHead.TryGetValue(head.Name, out double fitted) ? fitted : 1.0;
+            var kind = raw.Kinds[head.Name];
+            (result[head.Name], kinds[head.Name]) = kind == HeadLoss.CrossEntropy
+                ? (CorrectLogits(raw[head.Name], prior ? model.ClassWeights![head.Name] : null, t), HeadLoss.CrossEntropy)
+                : CorrectOrdinal(raw[head.Name], kind, prior ? model.ClassWeights![head.Name] : null, t);
         }
 
-        return new MultiHeadPrediction(result);
+        return new MultiHeadPrediction(result, kinds);
+    }
+
+    /// <summary>A cross-entropy head: (z − ln w) / T, each step only when asked.</summary>
+    private static float[,] CorrectLogits(float[,] logits, float[]? weights, double temperature)
+    {
+        if (weights is not null)
+        {
+            logits = PriorCorrection.Apply(logits, weights);
+        }
+
+        return temperature == 1.0 ? logits : TemperatureCorrection.Apply(logits, temperature);
+    }
+
+    /// <summary>
+    /// A CORN or CORAL head: the temperature divides the K−1 raw outputs; prior correction then needs class
+    /// probabilities, so it returns K class logits log p − ln w (renormalised by the softmax) and the head's outputs
+    /// become <see cref="HeadLoss.CrossEntropy"/> logits. Without prior correction the outputs keep their kind.
+    /// </summary>
+    private static (float[,] Outputs, HeadLoss Kind) CorrectOrdinal(float[,] outputs, HeadLoss kind, float[]? weights, double temperature)
+    {
+        if (weights is null)
+        {
+            return (temperature == 1.0 ? outputs : TemperatureCorrection.Apply(outputs, temperature), kind);
+        }
+
+        var logProbabilities = OrdinalProbabilities.LogProbabilities(OrdinalProbabilities.Of(outputs, kind, temperature));
+        return (PriorCorrection.Apply(logProbabilities, weights), HeadLoss.CrossEntropy);
     }
 
     /// <summary>
@@ -80,17 +102,45 @@ public static class ModelCorrections
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(heldOut);
         heldOut.ValidateFor(model.Heads, model.InputWidth, role: "held-out data");
-        var logits = Apply(model, model.Predict(heldOut), afterPriorCorrection ? LogitCorrection.Prior : LogitCorrection.None);
+        var raw = model.Predict(heldOut);
+        var logits = Apply(model, raw, afterPriorCorrection ? LogitCorrection.Prior : LogitCorrection.None);
         var temperatures = new Dictionary<string, double>(StringComparer.Ordinal);
         for (int h = 0; h < model.Heads.Count; h++)
         {
+            var head = model.Heads[h];
             var labels = heldOut.HeadLabels(h);
-            temperatures[model.Heads[h].Name] = labels.Any(y => y >= 0)
-                ? TemperatureCorrection.Fit(logits[model.Heads[h].Name], labels)
-                : 1.0;
+            temperatures[head.Name] = !labels.Any(y => y >= 0) ? 1.0
+                : head.Loss == HeadLoss.CrossEntropy ? TemperatureCorrection.Fit(logits[head.Name], labels)
+                : FitOrdinalTemperature(raw[head.Name], head.Loss, labels, afterPriorCorrection ? model.ClassWeights![head.Name] : null);
         }
 
         return new FittedTemperatures(temperatures, afterPriorCorrection, DataFingerprint.Of(heldOut));
+    }
+
+    /// <summary>The temperature that divides a CORN or CORAL head's raw outputs minimising the NLL of the (prior-corrected) class probabilities.</summary>
+    private static double FitOrdinalTemperature(float[,] outputs, HeadLoss kind, int[] labels, float[]? weights)
+    {
+        int[] rows = [.. Enumerable.Range(0, labels.Length).Where(r => labels[r] >= 0)];
+        double MeanNll(double temperature)
+        {
+            var p = OrdinalProbabilities.Of(outputs, kind, temperature);
+            double total = 0;
+            foreach (int r in rows)
+            {
+                double normaliser = 0;
+                for (int c = 0; c < p.GetLength(1); c++)
+                {
+                    normaliser += p[r, c] / (weights?[c] ?? 1f);
+                }
+
+                double q = p[r, labels[r]] / (weights?[labels[r]] ?? 1f) / normaliser;
+                total -= Math.Log(Math.Max(q, OrdinalProbabilities.LogFloor));
+            }
+
+            return total / rows.Length;
+        }
+
+        return TemperatureCorrection.FitBy(MeanNll);
     }
 
     /// <summary>Softmax probabilities of every head.</summary>
@@ -99,6 +149,9 @@ public static class ModelCorrections
     public static IReadOnlyDictionary<string, double[,]> Probabilities(MultiHeadPrediction prediction)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        return prediction.Logits.ToDictionary(p => p.Key, p => LogitMath.Softmax(p.Value), StringComparer.Ordinal);
+        return prediction.Logits.ToDictionary(
+            p => p.Key,
+            p => prediction.Kinds[p.Key] == HeadLoss.CrossEntropy ? LogitMath.Softmax(p.Value) : OrdinalProbabilities.Of(p.Value, prediction.Kinds[p.Key]),
+            StringComparer.Ordinal);
     }
 }

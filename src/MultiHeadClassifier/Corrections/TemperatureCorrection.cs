@@ -45,9 +45,17 @@ public static class TemperatureCorrection
         ArrayChecks.RequireFiniteLogits(logits, nameof(logits));
         ArrayChecks.RequireLabels(labels, logits.GetLength(0), logits.GetLength(1), nameof(labels));
         var (z, y) = LabelledRows(logits, labels);
-        double Nll(double logT) => MeanNll(z, y, Math.Exp(logT));
+        return FitBy(t => MeanNll(z, y, t));
+    }
 
-        // A grid over ln T, then golden-section refinement between the best grid point's neighbours.
+    /// <summary>
+    /// The temperature in [<see cref="MinimumTemperature"/>, <see cref="MaximumTemperature"/>] minimising
+    /// <paramref name="meanNll"/>: a grid over ln T, then golden-section refinement between the best grid point's
+    /// neighbours; T = 1 unless the fit lowers the NLL. Shared by every head kind.
+    /// </summary>
+    internal static double FitBy(Func<double, double> meanNll)
+    {
+        double Nll(double logT) => meanNll(Math.Exp(logT));
         double lo = Math.Log(MinimumTemperature);
         double hi = Math.Log(MaximumTemperature);
         double step = (hi - lo) / (GridPoints - 1);
@@ -69,7 +77,7 @@ public static class TemperatureCorrection
             (bestValue, bestLogT) = (refinedValue, refined);
         }
 
-        return bestValue < MeanNll(z, y, 1.0) ? Math.Clamp(Math.Exp(bestLogT), MinimumTemperature, MaximumTemperature) : 1.0;
+        return bestValue < meanNll(1.0) ? Math.Clamp(Math.Exp(bestLogT), MinimumTemperature, MaximumTemperature) : 1.0;
     }
 
     /// <summary>The logits (as doubles) and labels of the rows that have a label.</summary>

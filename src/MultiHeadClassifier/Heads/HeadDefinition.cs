@@ -14,9 +14,10 @@ public sealed record HeadDefinition
     /// <param name="classNames">Optional display names, one per class. Default: "0".."K−1".</param>
     /// <param name="weighting">How the class weights are chosen. Default: <see cref="ClassWeighting.None"/>.</param>
     /// <param name="lossWeight">The loss multiplier λ of this head in the total loss (as Keras <c>loss_weights</c>). Default 1.</param>
+    /// <param name="loss">The head's loss, which fixes its raw outputs. Default <see cref="HeadLoss.CrossEntropy"/>.</param>
     /// <exception cref="ArgumentException">The name is empty, the class names have the wrong length, or explicit weights do not have K entries.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 2, or <paramref name="lossWeight"/> is negative or not finite.</exception>
-    public HeadDefinition(string name, int classCount, IReadOnlyList<string>? classNames = null, ClassWeighting? weighting = null, double lossWeight = 1.0)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 2, <paramref name="lossWeight"/> is negative or not finite, or <paramref name="loss"/> is not a defined kind.</exception>
+    public HeadDefinition(string name, int classCount, IReadOnlyList<string>? classNames = null, ClassWeighting? weighting = null, double lossWeight = 1.0, HeadLoss loss = HeadLoss.CrossEntropy)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (string.IsNullOrWhiteSpace(name))
@@ -30,6 +31,11 @@ public sealed record HeadDefinition
         }
 
         Guard.NonNegativeFinite(lossWeight);
+        if (!Enum.IsDefined(loss))
+        {
+            throw new ArgumentOutOfRangeException(nameof(loss), loss, $"Head '{name}': {(int)loss} is not a head loss.");
+        }
+
         if (classNames is not null && classNames.Count != classCount)
         {
             throw new ArgumentException($"Head '{name}' has {classCount} classes but {classNames.Count} class names.", nameof(classNames));
@@ -47,6 +53,7 @@ public sealed record HeadDefinition
         ClassNames = classNames is null ? [.. Enumerable.Range(0, classCount).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture))] : [.. classNames];
         Weighting = weighting;
         LossWeight = lossWeight;
+        Loss = loss;
     }
 
     /// <summary>The unique head name.</summary>
@@ -63,6 +70,12 @@ public sealed record HeadDefinition
 
     /// <summary>The loss multiplier λ; the total loss is Σ λ_h · loss_h. Default 1.</summary>
     public double LossWeight { get; }
+
+    /// <summary>The loss the head is trained with. Default <see cref="HeadLoss.CrossEntropy"/>.</summary>
+    public HeadLoss Loss { get; }
+
+    /// <summary>The number of raw outputs: K for <see cref="HeadLoss.CrossEntropy"/>, K−1 for the ordinal losses.</summary>
+    public int OutputCount => Loss == HeadLoss.CrossEntropy ? ClassCount : ClassCount - 1;
 
     /// <summary>Checks that a set of heads has unique names and at least one member.</summary>
     /// <param name="heads">The heads.</param>

@@ -319,8 +319,8 @@ public sealed class MultiHeadModel : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         EnsureEvalMode();
-        var outputs = Heads.Select(h => new float[rows, h.ClassCount]).ToArray();
-        int totalClasses = Heads.Sum(h => h.ClassCount);
+        var outputs = Heads.Select(h => new float[rows, h.OutputCount]).ToArray();
+        int totalClasses = Heads.Sum(h => h.OutputCount);
         using var inference = inference_mode();
         for (int start = 0; start < rows; start += batchSize)
         {
@@ -358,7 +358,7 @@ public sealed class MultiHeadModel : IDisposable
             int offset = 0;
             for (int h = 0; h < Heads.Count; h++)
             {
-                int k = Heads[h].ClassCount;
+                int k = Heads[h].OutputCount;
                 var headValues = ValuesOf(outputs[h]).Slice(start * k, count * k);
                 for (int r = 0; r < count; r++)
                 {
@@ -369,7 +369,9 @@ public sealed class MultiHeadModel : IDisposable
             }
         }
 
-        return new MultiHeadPrediction(Heads.Select((h, i) => (h.Name, outputs[i])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal));
+        return new MultiHeadPrediction(
+            Heads.Select((h, i) => (h.Name, outputs[i])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal),
+            Heads.ToDictionary(h => h.Name, h => h.Loss, StringComparer.Ordinal));
     }
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> naming this type if the model has been disposed.</summary>

@@ -1,5 +1,4 @@
 using MultiHeadClassifier.Heads;
-using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
@@ -7,18 +6,21 @@ namespace MultiHeadClassifier.Modeling;
 
 /// <summary>
 /// A shared backbone feeding one linear head per category. <see cref="forward"/> runs the backbone once and
-/// returns all heads' logits side by side as one [batch, ΣK] tensor, in head order; <see cref="ForwardHeads"/>
-/// returns them by head name.
+/// returns all heads' raw outputs side by side as one [batch, ΣO] tensor, in head order (O = K logits for a
+/// cross-entropy head, K−1 for CORN and CORAL heads); <see cref="ForwardHeads"/> returns them by head name.
 /// </summary>
 /// <remarks>
 /// <para>
-/// All heads live in one <see cref="Linear"/> layer of output width ΣK: head h owns rows
-/// [offset_h, offset_h + K_h) of its weight and bias (<see cref="HeadWeight"/> and <see cref="HeadBias"/> return
-/// those rows as views). Mathematically this is N independent heads — no weight is shared between heads — but the
-/// forward pass is one matrix multiply and the optimizer updates two tensors instead of 2N, which is what makes
-/// many small heads cheap.
+/// All heads live in one fused layer: a weight with one row per independent output and a bias with one entry per
+/// output. A cross-entropy or CORN head owns O rows of the weight, a CORAL head one row shared by its K−1 outputs,
+/// and every head owns O entries of the bias (<see cref="HeadWeight"/> and <see cref="HeadBias"/> return a head's
+/// part as views). No weight is shared between heads, but the forward pass is one matrix multiply and the
+/// optimizer updates two tensors instead of 2N, which is what makes many small heads cheap.
 /// </para>
-/// <para>State-dict keys: <c>backbone.…</c>, <c>heads.weight</c> ([ΣK, backbone width]) and <c>heads.bias</c> ([ΣK]).</para>
+/// <para>
+/// State-dict keys: <c>backbone.…</c>, <c>heads.weight</c> ([rows, backbone width]) and <c>heads.bias</c> ([ΣO]);
+/// without CORAL heads rows = ΣO and the layer is exactly a <c>Linear</c>.
+/// </para>
 /// </remarks>
 public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
 {
@@ -26,24 +28,28 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "backbone")]
     private readonly nn.Module<Tensor, Tensor> _backbone;
     [ComponentName(Name = "heads")]
-    private readonly Linear _heads;
-    private readonly Dictionary<string, (long Offset, int Classes)> _slices;
+    private readonly FusedHeadLayer _heads;
+    private readonly Dictionary<string, (long Offset, int Outputs, long Row, long Rows)> _slices;
 
     internal MultiHeadNetwork(nn.Module<Tensor, Tensor> backbone, int backboneOutputWidth, IReadOnlyList<HeadDefinition> headDefinitions)
         : base(nameof(MultiHeadNetwork))
     {
         _backbone = backbone;
-        _heads = nn.Linear(backboneOutputWidth, headDefinitions.Sum(h => h.ClassCount));
-        _slices = new Dictionary<string, (long, int)>(StringComparer.Ordinal);
+        _heads = new FusedHeadLayer(backboneOutputWidth, headDefinitions);
+        _slices = new Dictionary<string, (long, int, long, long)>(StringComparer.Ordinal);
         long offset = 0;
+        long row = 0;
         foreach (var head in headDefinitions)
         {
-            _slices[head.Name] = (offset, head.ClassCount);
-            offset += head.ClassCount;
+            long rows = FusedHeadLayer.RowCount(head);
+            _slices[head.Name] = (offset, head.OutputCount, row, rows);
+            offset += head.OutputCount;
+            row += rows;
         }
 
         HeadNames = [.. headDefinitions.Select(h => h.Name)];
         ClassCounts = [.. headDefinitions.Select(h => h.ClassCount)];
+        OutputCounts = [.. headDefinitions.Select(h => h.OutputCount)];
         RegisterComponents();
     }
 
@@ -53,7 +59,10 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
     /// <summary>Class counts in output order.</summary>
     public IReadOnlyList<int> ClassCounts { get; }
 
-    /// <summary>Runs the backbone once and all heads; returns [batch, ΣK] logits in head order.</summary>
+    /// <summary>Raw output counts in output order: K for cross-entropy heads, K−1 for CORN and CORAL heads.</summary>
+    public IReadOnlyList<int> OutputCounts { get; }
+
+    /// <summary>Runs the backbone once and all heads; returns [batch, ΣO] raw outputs in head order.</summary>
     /// <param name="input">[batch, features], already standardised.</param>
     /// <returns>The concatenated logits.</returns>
     public override Tensor forward(Tensor input)
@@ -62,20 +71,28 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
         return _heads.forward(_backbone.forward(input)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Head <paramref name="name"/>'s [K, backbone width] weight: a view into the fused head layer.</summary>
+    /// <summary>Head <paramref name="name"/>'s weight rows ([O, backbone width], or [1, backbone width] for a CORAL head): a view into the fused head layer.</summary>
     /// <param name="name">A head name.</param>
     /// <returns>A view sharing storage (and gradients) with the layer's weight; dispose it when done.</returns>
     /// <exception cref="KeyNotFoundException">There is no head of that name.</exception>
-    public Tensor HeadWeight(string name) => Slice(_heads.weight!, name);
+    public Tensor HeadWeight(string name)
+    {
+        var slice = SliceOf(name);
+        return _heads.Weight.narrow(0, slice.Row, slice.Rows);
+    }
 
-    /// <summary>Head <paramref name="name"/>'s [K] bias: a view into the fused head layer.</summary>
+    /// <summary>Head <paramref name="name"/>'s [O] bias: a view into the fused head layer.</summary>
     /// <param name="name">A head name.</param>
     /// <returns>A view sharing storage with the layer's bias; dispose it when done.</returns>
     /// <exception cref="KeyNotFoundException">There is no head of that name.</exception>
-    public Tensor HeadBias(string name) => Slice(_heads.bias!, name);
+    public Tensor HeadBias(string name)
+    {
+        var slice = SliceOf(name);
+        return _heads.Bias.narrow(0, slice.Offset, slice.Outputs);
+    }
 
-    /// <summary>Splits the concatenated logits of <see cref="forward"/> into one [batch, K] view per head.</summary>
-    /// <param name="logits">[batch, ΣK] logits.</param>
+    /// <summary>Splits the concatenated outputs of <see cref="forward"/> into one [batch, O] view per head.</summary>
+    /// <param name="logits">[batch, ΣO] raw outputs.</param>
     /// <returns>Views keyed by head name, in head order.</returns>
     public IReadOnlyDictionary<string, Tensor> SplitHeads(Tensor logits)
     {
@@ -83,8 +100,8 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
         var result = new Dictionary<string, Tensor>(HeadNames.Count, StringComparer.Ordinal);
         foreach (string name in HeadNames)
         {
-            var (offset, classes) = _slices[name];
-            result[name] = logits.narrow(1, offset, classes);
+            var (offset, outputs, _, _) = _slices[name];
+            result[name] = logits.narrow(1, offset, outputs);
         }
 
         return result;
@@ -96,16 +113,13 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
     public IReadOnlyDictionary<string, Tensor> ForwardHeads(Tensor input) => SplitHeads(forward(input));
 
     /// <summary>The fused head layer, for re-initialisation.</summary>
-    internal Linear HeadLayer => _heads;
+    internal FusedHeadLayer HeadLayer => _heads;
 
-    private Tensor Slice(Tensor fused, string name)
+    private (long Offset, int Outputs, long Row, long Rows) SliceOf(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (!_slices.TryGetValue(name, out var slice))
-        {
-            throw new KeyNotFoundException($"There is no head named '{name}'; the heads are {string.Join(", ", HeadNames.Select(n => $"'{n}'"))}.");
-        }
-
-        return fused.narrow(0, slice.Offset, slice.Classes);
+        return _slices.TryGetValue(name, out var slice)
+            ? slice
+            : throw new KeyNotFoundException($"There is no head named '{name}'; the heads are {string.Join(", ", HeadNames.Select(n => $"'{n}'"))}.");
     }
 }

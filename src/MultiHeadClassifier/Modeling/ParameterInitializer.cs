@@ -10,15 +10,23 @@ namespace MultiHeadClassifier.Modeling;
 /// </summary>
 internal static class ParameterInitializer
 {
+    /// <summary>Re-initialises every linear layer and fused head layer of <paramref name="module"/> (itself included), in module order.</summary>
     public static void ResetLinearLayers(nn.Module module, Generator generator)
     {
         using var noGrad = no_grad();
-        Linear[] layers = module is Linear self ? [self] : module.named_modules().Select(m => m.module).OfType<Linear>().ToArray();
-        foreach (var linear in layers)
+        nn.Module[] layers = [module, .. module.named_modules().Select(m => m.module).Where(m => !ReferenceEquals(m, module))];
+        foreach (var layer in layers)
         {
-            double bound = 1.0 / Math.Sqrt(linear.weight.shape[1]);
-            linear.weight.uniform_(-bound, bound, generator);
-            linear.bias?.uniform_(-bound, bound, generator);
+            if (layer is FusedHeadLayer heads)
+            {
+                heads.Reset(generator);
+            }
+            else if (layer is Linear linear)
+            {
+                double bound = 1.0 / Math.Sqrt(linear.weight.shape[1]);
+                linear.weight.uniform_(-bound, bound, generator);
+                linear.bias?.uniform_(-bound, bound, generator);
+            }
         }
     }
 }

@@ -23,9 +23,7 @@ internal sealed class InMemoryData(MultiHeadDataset data) : ITrainingData
         using var scope = NewDisposeScope();
         var (x, y) = TensorData.ToTensors(data, 0, data.RowCount, model.Device);
         var features = model.Prepare(x).DetachFromDisposeScope();
-        var targets = loss.PrepareTargets(y);
-        targets.Columns.DetachFromDisposeScope();
-        targets.Weights.DetachFromDisposeScope();
+        var targets = loss.PrepareTargets(y).DetachFromDisposeScope();
         return new Prepared(features, y.DetachFromDisposeScope(), targets, data.RowCount);
     }
 
@@ -44,9 +42,7 @@ internal sealed class InMemoryData(MultiHeadDataset data) : ITrainingData
                 var permutation = randperm(rows, generator: shuffle).to(features.device);
                 x = features.index_select(0, permutation).DetachFromDisposeScope();
                 y = labels.index_select(0, permutation).DetachFromDisposeScope();
-                t = targets.Select(permutation);
-                t.Columns.DetachFromDisposeScope();
-                t.Weights.DetachFromDisposeScope();
+                t = targets.Select(permutation).DetachFromDisposeScope();
             }
 
             try

@@ -4,45 +4,47 @@ using static TorchSharp.torch;
 namespace MultiHeadClassifier.Training;
 
 /// <summary>
-/// The sum of the heads' class-weighted cross-entropies: total = Σ_h λ_h · loss_h. Owns its weight tensors;
-/// dispose it when done. Not thread-safe.
+/// The sum of the heads' class-weighted losses: total = Σ_h λ_h · loss_h, each head with its own
+/// <see cref="HeadLoss"/>. Owns its weight tensors; dispose it when done. Not thread-safe.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each head's reduction is PyTorch's weighted mean over that head's labelled rows:
+/// A cross-entropy head's reduction is PyTorch's weighted mean over that head's labelled rows:
 /// loss_h = Σ_i w_h[y_i] · (−log softmax(z_i)[y_i]) / Σ_i w_h[y_i], where i runs over the rows whose label for
-/// head h is not −1 (missing). A missing label is ignored by its head only. A batch in which a head has no
-/// labels contributes exactly 0 for that head.
+/// head h is not −1 (missing). CORN and CORAL heads use the normalisations documented on <see cref="HeadLoss"/>.
+/// A missing label is ignored by its head only. A batch in which a head has no labels contributes exactly 0 for
+/// that head.
 /// </para>
 /// <para>
-/// <see cref="Compute"/> evaluates all heads with a few batched operations on the [batch, ΣK] logits, using
-/// nll = log Σ_c exp(z_c − m_h) − (z_y − m_h): each head's maximum m_h (a stability shift, without gradient)
-/// is taken over its columns, exp(z − m) is summed per head by one multiply with a [ΣK, heads] 0/1
-/// head-membership matrix, and the target logits and per-head weights w_h[y] are gathered at once. This
-/// avoids libtorch's log-softmax over a tiny last dimension, which is slow on CPU. <see cref="ComputeReference"/>
-/// is the plain per-head loop with log-softmax, kept as the readable definition; both agree to rounding. One difference: a NaN or infinite logit
-/// in one head makes every head's fused result non-finite (the per-head sums share one multiply, and 0 · NaN is
-/// NaN), while the reference confines it to that head; the trainer uses the reference to name the faulty head.
+/// <see cref="Compute"/> evaluates all heads with a few batched operations on the [batch, ΣO] outputs: one fused
+/// pass for the cross-entropy heads (per-head log-sum-exp with a membership multiply) and one for the ordinal
+/// heads (every binary task at once), each summed per head by one multiply; there is no per-head loop.
+/// <see cref="ComputeReference"/> is the plain per-head (and per-task) loop with libtorch's log-softmax and
+/// binary cross-entropy, kept as the readable definition; both agree to rounding. One difference: a NaN or
+/// infinite output in one head makes every head's fused result non-finite (the per-head sums share one multiply,
+/// and 0 · NaN is NaN), while the reference confines it to that head; the trainer uses the reference to name the
+/// faulty head.
 /// </para>
 /// </remarks>
 public sealed class MultiHeadLoss : IDisposable
 {
     private readonly int[] _classCounts;
+    private readonly int[] _outputCounts;
     private readonly Tensor[] _headWeights;
-    private readonly Tensor _columnWeights;
     private readonly Tensor _lossMultipliers;
-    private readonly Tensor? _gatherIndex;
-    private readonly Tensor _headOffsets;
-    private readonly Tensor _columnHeads;
-    private readonly Tensor _headMembership;
     private readonly Tensor _classCountRow;
-    private readonly int _maxClasses;
-    private readonly int _totalClasses;
+    private readonly int _totalOutputs;
+    private readonly CrossEntropyTerms? _crossEntropy;
+    private readonly Tensor? _crossEntropyHeads;
+    private readonly Tensor? _crossEntropyColumns;
+    private readonly Tensor? _crossEntropyToAll;
+    private readonly OrdinalTerms? _ordinal;
+    private readonly Tensor? _ordinalColumns;
 
     /// <summary>Creates the loss.</summary>
     /// <param name="heads">The heads, in output order.</param>
     /// <param name="classWeights">Per-head class weights keyed by head name (K positive finite values each).</param>
-    /// <param name="device">Where the weight tensors live; the logits must be there too.</param>
+    /// <param name="device">Where the weight tensors live; the outputs must be there too.</param>
     /// <exception cref="ArgumentException">A head's weights are missing, of the wrong length, or not positive finite.</exception>
     public MultiHeadLoss(IReadOnlyList<HeadDefinition> heads, IReadOnlyDictionary<string, float[]> classWeights, Device? device = null)
     {
@@ -52,20 +54,28 @@ public sealed class MultiHeadLoss : IDisposable
         device ??= CPU;
         Heads = [.. heads];
         _classCounts = [.. heads.Select(h => h.ClassCount)];
-        _maxClasses = _classCounts.Max();
-        _totalClasses = _classCounts.Sum();
-        long[] offsets = HeadOffsets(_classCounts);
-        var (columnWeights, columnHeads, membership) = ColumnLayout(weights, offsets, _totalClasses);
-        long[]? gatherIndex = PaddedGatherIndex(_classCounts, _maxClasses, _totalClasses);
-
+        _outputCounts = [.. heads.Select(h => h.OutputCount)];
+        _totalOutputs = _outputCounts.Sum();
+        var layout = OutputLayout.Of(heads);
         _headWeights = [.. weights.Select(w => tensor(w, device: device))];
-        _columnWeights = tensor(columnWeights, device: device);
-        _columnHeads = tensor(columnHeads, device: device);
-        _headMembership = tensor(membership, [_totalClasses, heads.Count], device: device);
         _lossMultipliers = tensor(heads.Select(h => (float)h.LossWeight).ToArray(), device: device);
-        _headOffsets = tensor(offsets, [1, heads.Count], device: device);
         _classCountRow = tensor(_classCounts.Select(k => (long)k).ToArray(), [1, heads.Count], device: device);
-        _gatherIndex = gatherIndex is null ? null : tensor(gatherIndex, device: device);
+        if (layout.CrossEntropyHeads.Length > 0)
+        {
+            _crossEntropy = new CrossEntropyTerms([.. layout.CrossEntropyHeads.Select(h => weights[h])], device);
+            if (layout.CrossEntropyHeads.Length < heads.Count)
+            {
+                _crossEntropyHeads = tensor(layout.CrossEntropyHeads.Select(h => (long)h).ToArray(), device: device);
+                _crossEntropyColumns = tensor(layout.CrossEntropyColumns, device: device);
+                _crossEntropyToAll = tensor(layout.CrossEntropyToAll, [layout.CrossEntropyHeads.Length, heads.Count], device: device);
+            }
+        }
+
+        if (layout.OrdinalHeads.Length > 0)
+        {
+            _ordinal = new OrdinalTerms([.. layout.OrdinalHeads.Select(h => (heads[h], h))], [.. layout.OrdinalHeads.Select(h => weights[h])], heads.Count, device);
+            _ordinalColumns = layout.OrdinalHeads.Length < heads.Count ? tensor(layout.OrdinalColumns, device: device) : null;
+        }
     }
 
     /// <summary>The heads, in output order.</summary>
@@ -108,51 +118,61 @@ public sealed class MultiHeadLoss : IDisposable
     }
 
     /// <summary>
-    /// The label-only part of the loss, computed once per dataset by the trainer: for each row and head, the
-    /// column of the target logit in the [batch, ΣK] layout and its class weight (0 for a missing label).
+    /// The label-only part of the loss, computed once per dataset by the trainer (see <see cref="LossTargets"/>).
     /// </summary>
     /// <param name="labels">[rows, heads] int64 labels, −1 for missing.</param>
-    /// <returns>[rows, heads] int64 columns and [rows, heads] float32 weights.</returns>
+    /// <returns>The targets; the caller disposes them.</returns>
     internal LossTargets PrepareTargets(Tensor labels)
     {
         using var scope = NewDisposeScope();
-        var columns = labels.clamp_min(0) + _headOffsets;
-        var weights = _columnWeights.take(columns) * labels.ge(0).to(_columnWeights.dtype);
-        return new LossTargets(columns.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
+        Tensor? columns = null, weights = null, taskWeights = null, taskTargets = null;
+        if (_crossEntropy is not null)
+        {
+            (columns, weights) = _crossEntropy.Targets(_crossEntropyHeads is null ? labels : labels.index_select(1, _crossEntropyHeads));
+        }
+
+        if (_ordinal is not null)
+        {
+            (taskWeights, taskTargets) = _ordinal.Targets(labels);
+        }
+
+        return new LossTargets(columns, weights, taskWeights, taskTargets).MoveToOuterDisposeScope();
     }
 
     /// <summary><see cref="WeightedSums(Tensor, Tensor)"/> from prepared targets.</summary>
     internal (Tensor Numerator, Tensor Denominator) WeightedSums(Tensor logits, LossTargets targets)
     {
         using var scope = NewDisposeScope();
-        long batch = logits.shape[0];
-        int heads = _classCounts.Length;
-        Tensor headMax;
-        using (no_grad())
+        Tensor? numerator = null, denominator = null;
+        if (_crossEntropy is not null)
         {
-            Tensor grouped = _gatherIndex is null
-                ? logits.view(batch, heads, _maxClasses)
-                : cat([logits, full([batch, 1], double.NegativeInfinity, dtype: logits.dtype, device: logits.device)], 1)
-                    .index_select(1, _gatherIndex).view(batch, heads, _maxClasses);
-            headMax = grouped.amax([2]);
+            var z = _crossEntropyColumns is null ? logits : logits.index_select(1, _crossEntropyColumns);
+            (numerator, denominator) = _crossEntropy.Sums(z, targets.Columns!, targets.Weights!);
+            if (_crossEntropyToAll is not null)
+            {
+                var toAll = _crossEntropyToAll.dtype == logits.dtype ? _crossEntropyToAll : _crossEntropyToAll.to(logits.dtype);
+                numerator = numerator.unsqueeze(0).mm(toAll).squeeze(0);
+                denominator = denominator.unsqueeze(0).mm(toAll).squeeze(0);
+            }
         }
 
-        var membership = logits.dtype == _headMembership.dtype ? _headMembership : _headMembership.to(logits.dtype);
-        var weights = targets.Weights.dtype == logits.dtype ? targets.Weights : targets.Weights.to(logits.dtype);
+        if (_ordinal is not null)
+        {
+            var z = _ordinalColumns is null ? logits : logits.index_select(1, _ordinalColumns);
+            var (ordinalNumerator, ordinalDenominator) = _ordinal.Sums(z, targets.TaskWeights!, targets.TaskTargets!);
+            numerator = numerator is null ? ordinalNumerator : numerator + ordinalNumerator;
+            denominator = denominator is null ? ordinalDenominator : denominator + ordinalDenominator;
+        }
 
-        // Shifting before the gather keeps every term O(1), so large logits lose no precision.
-        var shifted = logits - headMax.index_select(1, _columnHeads);
-        var nll = shifted.exp().mm(membership).log() - shifted.gather(1, targets.Columns);
-        var numerator = (weights * nll).sum(new long[] { 0 });
-        var denominator = weights.sum(new long[] { 0 });
-        return (numerator.MoveToOuterDisposeScope(), denominator.MoveToOuterDisposeScope());
+        return (numerator!.MoveToOuterDisposeScope(), denominator!.MoveToOuterDisposeScope());
     }
 
     /// <summary>
-    /// The readable per-head definition: for each head, slice its logits, take the weighted mean cross-entropy
-    /// over its labelled rows, and add λ_h times it. Same results as <see cref="Compute"/>.
+    /// The readable per-head definition: for each head, slice its outputs and take its weighted loss over its
+    /// labelled rows — log-softmax cross-entropy, or per threshold task libtorch's binary cross-entropy with
+    /// logits — and add λ_h times it. Same results as <see cref="Compute"/>.
     /// </summary>
-    /// <param name="logits">[batch, ΣK] logits in head order.</param>
+    /// <param name="logits">[batch, ΣO] outputs in head order.</param>
     /// <param name="labels">[batch, heads] int64 labels, −1 for missing.</param>
     /// <returns>The total and per-head losses.</returns>
     /// <exception cref="ArgumentException">The shapes or dtype are wrong, or a label is outside −1..K−1 (the message names its row and head).</exception>
@@ -166,15 +186,14 @@ public sealed class MultiHeadLoss : IDisposable
         long offset = 0;
         for (int h = 0; h < _classCounts.Length; h++)
         {
-            var z = logits.narrow(1, offset, _classCounts[h]);
-            offset += _classCounts[h];
+            var z = logits.narrow(1, offset, _outputCounts[h]);
+            offset += _outputCounts[h];
             var y = labels.select(1, h);
-            var mask = y.ge(0);
-            var target = y.clamp_min(0);
-            var nll = -z.log_softmax(1).gather(1, target.unsqueeze(1)).squeeze(1);
-            var w = _headWeights[h].index_select(0, target) * mask.to(z.dtype);
-            var denominator = w.sum();
-            perHead[h] = (w * nll).sum() / where(denominator > 0, denominator, ones_like(denominator));
+            var w = _headWeights[h].index_select(0, y.clamp_min(0)) * y.ge(0).to(z.dtype);
+            var (numerator, denominator) = Heads[h].Loss == HeadLoss.CrossEntropy
+                ? ReferenceCrossEntropy(z, y, w)
+                : ReferenceOrdinal(z, y, w, Heads[h].Loss);
+            perHead[h] = numerator / where(denominator > 0, denominator, ones_like(denominator));
         }
 
         var stacked = stack(perHead);
@@ -190,13 +209,36 @@ public sealed class MultiHeadLoss : IDisposable
             w.Dispose();
         }
 
-        _columnWeights.Dispose();
-        _columnHeads.Dispose();
-        _headMembership.Dispose();
         _classCountRow.Dispose();
         _lossMultipliers.Dispose();
-        _gatherIndex?.Dispose();
-        _headOffsets.Dispose();
+        _crossEntropy?.Dispose();
+        _crossEntropyHeads?.Dispose();
+        _crossEntropyColumns?.Dispose();
+        _crossEntropyToAll?.Dispose();
+        _ordinal?.Dispose();
+        _ordinalColumns?.Dispose();
+    }
+
+    private static (Tensor Numerator, Tensor Denominator) ReferenceCrossEntropy(Tensor z, Tensor y, Tensor w)
+    {
+        var nll = -z.log_softmax(1).gather(1, y.clamp_min(0).unsqueeze(1)).squeeze(1);
+        return ((w * nll).sum(), w.sum());
+    }
+
+    private static (Tensor Numerator, Tensor Denominator) ReferenceOrdinal(Tensor z, Tensor y, Tensor w, HeadLoss kind)
+    {
+        var numerator = zeros([], dtype: z.dtype, device: z.device);
+        var enteredWeight = zeros([], dtype: z.dtype, device: z.device);
+        for (int k = 0; k < z.shape[1]; k++)
+        {
+            var enters = kind == HeadLoss.Corn ? y.ge(k).to(z.dtype) : ones_like(w);
+            var target = y.gt(k).to(z.dtype);
+            var bce = nn.functional.binary_cross_entropy_with_logits(z.select(1, k), target, reduction: nn.Reduction.None);
+            numerator += (w * enters * bce).sum();
+            enteredWeight += (w * enters).sum();
+        }
+
+        return (numerator, kind == HeadLoss.Corn ? enteredWeight : w.sum());
     }
 
     /// <summary>
@@ -232,74 +274,11 @@ public sealed class MultiHeadLoss : IDisposable
         return weights;
     }
 
-    /// <summary>The column of each head's class 0 in the [batch, ΣK] layout: the class counts of the heads before it, summed.</summary>
-    private static long[] HeadOffsets(int[] classCounts)
-    {
-        var offsets = new long[classCounts.Length];
-        for (int h = 0; h + 1 < classCounts.Length; h++)
-        {
-            offsets[h + 1] = offsets[h] + classCounts[h];
-        }
-
-        return offsets;
-    }
-
-    /// <summary>
-    /// Per column of the [batch, ΣK] layout: its class weight, its head, and the [ΣK, heads] 0/1 head-membership
-    /// matrix (row-major) that sums exp(z − m) per head in one multiply.
-    /// </summary>
-    private static (float[] Weights, long[] Heads, float[] Membership) ColumnLayout(float[][] weights, long[] offsets, int totalClasses)
-    {
-        int heads = weights.Length;
-        var columnWeights = new float[totalClasses];
-        var columnHeads = new long[totalClasses];
-        var membership = new float[totalClasses * heads];
-        for (int h = 0; h < heads; h++)
-        {
-            for (int c = 0; c < weights[h].Length; c++)
-            {
-                long column = offsets[h] + c;
-                columnWeights[column] = weights[h][c];
-                columnHeads[column] = h;
-                membership[column * heads + h] = 1;
-            }
-        }
-
-        return (columnWeights, columnHeads, membership);
-    }
-
-    /// <summary>
-    /// When the class counts differ: the column index into [logits | −∞] for each (head, class) slot of the padded
-    /// [heads, K_max] layout, −∞ (column ΣK) filling the slots past a head's own classes. Null when every head has
-    /// K_max classes and the logits can simply be viewed as [batch, heads, K_max].
-    /// </summary>
-    private static long[]? PaddedGatherIndex(int[] classCounts, int maxClasses, int totalClasses)
-    {
-        if (classCounts.All(k => k == maxClasses))
-        {
-            return null;
-        }
-
-        var index = new long[classCounts.Length * maxClasses];
-        int offset = 0;
-        for (int h = 0; h < classCounts.Length; h++)
-        {
-            for (int c = 0; c < maxClasses; c++)
-            {
-                index[h * maxClasses + c] = c < classCounts[h] ? offset + c : totalClasses;
-            }
-
-            offset += classCounts[h];
-        }
-
-        return index;
-    }
-
     private void CheckShapes(Tensor logits, Tensor labels)
     {
-        if (logits.dim() != 2 || logits.shape[1] != _totalClasses)
+        if (logits.dim() != 2 || logits.shape[1] != _totalOutputs)
         {
-            throw new ArgumentException($"Logits must have shape [batch, {_totalClasses}] (the heads' class counts summed), but have [{string.Join(", ", logits.shape)}].", nameof(logits));
+            throw new ArgumentException($"Outputs must have shape [batch, {_totalOutputs}] (the heads' output counts summed: K for cross-entropy, K-1 for CORN and CORAL), but have [{string.Join(", ", logits.shape)}].", nameof(logits));
         }
 
         if (labels.dim() != 2 || labels.shape[0] != logits.shape[0] || labels.shape[1] != _classCounts.Length)
