@@ -20,7 +20,7 @@ public partial class TestConventionTests
 
         // Assert
         TestMethods.Should().HaveCountGreaterThan(100, "the scan must see the suite (Theory derives from Fact)");
-        offenders.Should().BeEmpty();
+        string.Join(", ", offenders).Should().BeEmpty("every offender is listed");
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public partial class TestConventionTests
         var offenders = TestMethods.Select(m => m.DeclaringType!).Distinct().Where(t => !t.Name.EndsWith("Tests", StringComparison.Ordinal)).Select(t => t.FullName).ToList();
 
         // Assert
-        offenders.Should().BeEmpty();
+        string.Join(", ", offenders).Should().BeEmpty("every offender is listed");
     }
 
     [GeneratedRegex("^When_[A-Za-z0-9]+(_[A-Za-z0-9]+)*_it_should_[A-Za-z0-9]+(_[A-Za-z0-9]+)*$")]

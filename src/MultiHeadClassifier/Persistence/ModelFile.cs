@@ -88,7 +88,7 @@ public static class ModelFile
         {
             LibraryVersion = LibraryInfo.Version,
             InputWidth = model.InputWidth,
-            Heads = [.. model.Heads.Select(h => new HeadMetadata(h.Name, h.ClassCount, [.. h.ClassNames], h.Weighting.ToSpec(), h.LossWeight))],
+            Heads = [.. model.Heads.Select(h => new HeadMetadata(h.Name, h.ClassCount, [.. h.ClassNames], h.Weighting.ToSpec(), h.LossWeight, HeadMetadata.NameOf(h.Loss)))],
             Backbone = model.BackboneOptions,
             BackboneOutputWidth = model.BackboneOutputWidth,
             StandardizeFeatures = model.Options.StandardizeFeatures,
@@ -174,7 +174,7 @@ public static class ModelFile
         List<HeadDefinition> heads;
         try
         {
-            heads = [.. metadata.Heads.Select(h => new HeadDefinition(h.Name, h.ClassCount, h.ClassNames, ClassWeighting.FromSpec(h.Weighting), h.LossWeight))];
+            heads = [.. metadata.Heads.Select(h => new HeadDefinition(h.Name, h.ClassCount, h.ClassNames, ClassWeighting.FromSpec(h.Weighting), h.LossWeight, h.HeadLoss()))];
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {

@@ -35,5 +35,24 @@ internal sealed record ModelFileMetadata
     public DataFingerprint? TemperaturesFittedOn { get; init; }
 }
 
-/// <summary>One head in <see cref="ModelFileMetadata"/>.</summary>
-internal sealed record HeadMetadata(string Name, int ClassCount, List<string> ClassNames, Heads.ClassWeightingSpec Weighting, double LossWeight);
+/// <summary>One head in <see cref="ModelFileMetadata"/>. <c>Loss</c> is <c>cross-entropy</c>, <c>corn</c> or <c>coral</c>; absent (format 2) means cross-entropy.</summary>
+internal sealed record HeadMetadata(string Name, int ClassCount, List<string> ClassNames, Heads.ClassWeightingSpec Weighting, double LossWeight, string? Loss = null)
+{
+    /// <summary>The file's name of a head loss.</summary>
+    public static string NameOf(Heads.HeadLoss loss) => loss switch
+    {
+        Heads.HeadLoss.Corn => "corn",
+        Heads.HeadLoss.Coral => "coral",
+        _ => "cross-entropy",
+    };
+
+    /// <summary>The head loss a file names.</summary>
+    /// <exception cref="InvalidDataException">The name is unknown.</exception>
+    public Heads.HeadLoss HeadLoss() => Loss switch
+    {
+        null or "cross-entropy" => Heads.HeadLoss.CrossEntropy,
+        "corn" => Heads.HeadLoss.Corn,
+        "coral" => Heads.HeadLoss.Coral,
+        _ => throw new InvalidDataException($"head '{Name}' has an unknown loss '{Loss}'"),
+    };
+}

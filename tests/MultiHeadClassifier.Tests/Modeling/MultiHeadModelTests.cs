@@ -261,4 +261,29 @@ public class MultiHeadModelTests
 
         uses[^1].Should().NotThrow("disposing twice is harmless");
     }
+
+    [Fact]
+    public void When_a_model_mixes_head_kinds_it_should_output_K_or_K_minus_1_columns_and_share_one_row_per_CORAL_head()
+    {
+        // Arrange: CE (K 5), CORN (K 4), CORAL (K 3): outputs 5 + 3 + 2 = 10, weight rows 5 + 3 + 1 = 9.
+        HeadDefinition[] heads = [new("a", 5), new("b", 4, loss: HeadLoss.Corn), new("c", 3, loss: HeadLoss.Coral)];
+        using var model = MultiHeadModel.Create(6, heads, new MultiHeadModelOptions { Seed = 3 });
+        using var x = randn(7, 6, generator: new Generator(5, CPU));
+
+        // Act
+        using var outputs = model.PredictTensors(x);
+        var parameters = model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using var coralWeight = model.Network.HeadWeight("c");
+        using var coral = outputs["c"];
+        using var gaps = coral.select(1, 1) - coral.select(1, 0);
+        using var coralBias = model.Network.HeadBias("c");
+
+        // Assert: z_k = s + b_k with one shared s, so z_1 − z_0 = b_1 − b_0 on every row.
+        outputs.Logits.Values.Select(t => t.shape[1]).Should().Equal(5, 3, 2);
+        parameters["heads.weight"].shape.Should().Equal(9, 64);
+        parameters["heads.bias"].shape.Should().Equal(10);
+        coralWeight.shape.Should().Equal(1, 64);
+        float expectedGap = coralBias[1].item<float>() - coralBias[0].item<float>();
+        gaps.data<float>().ToArray().Should().OnlyContain(g => Math.Abs(g - expectedGap) < 1e-5);
+    }
 }

@@ -172,6 +172,27 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void When_a_model_with_ordinal_heads_is_saved_and_loaded_it_should_keep_each_heads_loss_and_outputs()
+    {
+        // Arrange
+        HeadDefinition[] heads = [new("a", 5), new("b", 4, loss: HeadLoss.Corn), new("c", 3, loss: HeadLoss.Coral)];
+        using var model = MultiHeadModel.Create(8, heads, new MultiHeadModelOptions { Seed = 3 });
+        var rows = TestData.Rows(TestData.Ratings(20, seed: 2));
+        string path = Path.Combine(_folder, "ordinal.mhc");
+
+        // Act
+        model.Save(path);
+        using var loaded = MultiHeadModel.Load(path);
+
+        // Assert
+        loaded.Heads.Select(h => h.Loss).Should().Equal(HeadLoss.CrossEntropy, HeadLoss.Corn, HeadLoss.Coral);
+        foreach (var head in new[] { "a", "b", "c" })
+        {
+            loaded.Predict(rows)[head].Should().BeEquivalentTo(model.Predict(rows)[head], o => o.WithStrictOrdering());
+        }
+    }
+
+    [Fact]
     public void When_the_format_version_is_newer_it_should_ask_for_an_upgrade()
     {
         using var model = TrainedModel();
