@@ -126,6 +126,48 @@ public static class OptionParsers
         ? rule
         : throw new CliException($"--decision: '{value}' is not one of {string.Join(", ", DecisionRule.Named.Select(r => r.Name))}.");
 
+    /// <summary>Parses <c>--loss ce|corn|coral</c> for every head, or <c>h1=corn,h2=ce</c> (heads not named get <c>ce</c>).</summary>
+    /// <param name="value">The option value, or null.</param>
+    /// <param name="heads">The head names, in order.</param>
+    /// <returns>One loss per head.</returns>
+    /// <exception cref="CliException">An unknown loss or head name.</exception>
+    public static HeadLoss[] Losses(string? value, IReadOnlyList<string> heads)
+    {
+        var result = new HeadLoss[heads.Count];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return result;
+        }
+
+        if (!value.Contains('=', StringComparison.Ordinal))
+        {
+            Array.Fill(result, Loss(value, "--loss"));
+            return result;
+        }
+
+        foreach (string part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] pair = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            int h = heads.ToList().IndexOf(pair[0]);
+            if (h < 0)
+            {
+                throw new CliException($"--loss: head '{pair[0]}' is not one of --heads ({string.Join(", ", heads)}).");
+            }
+
+            result[h] = Loss(pair.Length == 2 ? pair[1] : string.Empty, $"--loss {pair[0]}");
+        }
+
+        return result;
+    }
+
+    private static HeadLoss Loss(string text, string option) => text.Trim().ToUpperInvariant() switch
+    {
+        "CE" => HeadLoss.CrossEntropy,
+        "CORN" => HeadLoss.Corn,
+        "CORAL" => HeadLoss.Coral,
+        _ => throw new CliException($"{option}: '{text}' is not one of ce, corn, coral."),
+    };
+
     private static int ClassCount(string text, string option) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) && k >= 2
             ? k

@@ -72,7 +72,9 @@ public static class PredictCommand
 
     /// <summary>
     /// One column per head and class, <c>&lt;head&gt;_&lt;class&gt;</c>: probabilities, or logits widened from float to
-    /// double; either way the round-trip (<c>"R"</c>) text of the double.
+    /// double; either way the round-trip (<c>"R"</c>) text of the double. A CORN or CORAL head's logits that are
+    /// still its raw threshold outputs (no correction turned them into class logits) are K−1 columns
+    /// <c>&lt;head&gt;_t&lt;k&gt;</c>.
     /// </summary>
     private static List<(string Name, Func<int, string> Cell)> ScoreColumns(IReadOnlyList<HeadDefinition> heads, MultiHeadPrediction logits, string kind)
     {
@@ -83,10 +85,12 @@ public static class PredictCommand
         foreach (var head in heads)
         {
             var m = matrix[head.Name];
-            for (int c = 0; c < head.ClassCount; c++)
+            bool thresholds = kind != "probabilities" && logits.Kinds[head.Name] != HeadLoss.CrossEntropy;
+            for (int c = 0; c < m.GetLength(1); c++)
             {
                 int k = c;
-                columns.Add((string.Create(CultureInfo.InvariantCulture, $"{head.Name}_{c}"), r => m[r, k].ToString("R", CultureInfo.InvariantCulture)));
+                string name = thresholds ? $"{head.Name}_t{c}" : $"{head.Name}_{c}";
+                columns.Add((name, r => m[r, k].ToString("R", CultureInfo.InvariantCulture)));
             }
         }
 

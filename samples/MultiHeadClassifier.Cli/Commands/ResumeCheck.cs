@@ -30,6 +30,12 @@ internal static class ResumeCheck
             throw new CliException($"--resume: --heads and --classes give {Describe(inputs.Heads)}, but the checkpoint's model has {Describe(model.Heads)}; give the original run's options.");
         }
 
+        var losses = OptionParsers.Losses(settings.Loss, settings.Heads);
+        if (model.Heads.Select((h, i) => (h, i)).FirstOrDefault(p => p.h.Loss != losses[p.i]).h is { } lossHead)
+        {
+            throw new CliException($"--resume: --loss gives head '{lossHead.Name}' {losses[model.Heads.ToList().IndexOf(lossHead)]}, but the checkpoint's model trains it with {lossHead.Loss}; give the original run's options.");
+        }
+
         if (model.Heads.FirstOrDefault(h => h.Weighting != settings.Weighting) is { } head)
         {
             throw new CliException($"--resume: --class-weights {settings.Weighting.Name} differs from the checkpoint's model, whose head '{head.Name}' uses {head.Weighting.Name} (or other parameters); give the original run's options.");

@@ -34,12 +34,13 @@ public static class TrainCommand
         var missing = new Option<string>("--missing-features") { Description = "error|mean: reject, or impute training means for, missing/non-numeric feature cells.", DefaultValueFactory = _ => "error" };
         var early = new Option<int?>("--early-stopping") { Description = "Stop after N epochs without validation-loss improvement (needs --valid)." };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = $"Every N epochs, save the run to <out>/{ModelDirectory.CheckpointFile} for --resume." };
+        var loss = new Option<string?>("--loss") { Description = "ce|corn|coral for every head, or h1=corn,h2=ce (heads not named: ce). Default: ce." };
         var resume = new Option<bool>("--resume") { Description = $"Continue the run saved in <out>/{ModelDirectory.CheckpointFile} (give the original run's options; the seed is the checkpoint's)." };
         missing.AcceptOnlyFromAmong("error", "mean");
 
         var command = new Command("train", "Train a multi-head classifier on a CSV file.")
         {
-            train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, early, checkpointEvery, resume,
+            train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, early, checkpointEvery, resume, loss,
         };
         command.SetAction(p => Run(context, new TrainSettings(
             p.GetValue(train)!,
@@ -57,7 +58,8 @@ public static class TrainCommand
             p.GetValue(missing) == "mean",
             p.GetValue(early),
             p.GetValue(checkpointEvery),
-            p.GetValue(resume))));
+            p.GetValue(resume),
+            p.GetValue(loss))));
         return command;
     }
 

@@ -56,7 +56,8 @@ internal sealed record TrainInputs(
         }
 
         RequireEveryClassSeen(table.FileName, heads, classCounts, train, settings.Weighting);
-        var definitions = heads.Select((h, i) => new HeadDefinition(h, classCounts[i], weighting: settings.Weighting)).ToArray();
+        var losses = OptionParsers.Losses(settings.Loss, heads);
+        var definitions = heads.Select((h, i) => new HeadDefinition(h, classCounts[i], weighting: settings.Weighting, loss: losses[i])).ToArray();
         return new TrainInputs(features, means, definitions, train, valid, table.FileName, validName);
     }
 
