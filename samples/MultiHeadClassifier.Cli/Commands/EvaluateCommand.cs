@@ -18,7 +18,7 @@ public static class EvaluateCommand
         var json = new Option<string>("--json") { Description = "Output JSON file with per-head and mean metrics.", Required = true };
         var correction = new Option<string>("--correction") { Description = "none|prior|temperature|prior+temperature.", DefaultValueFactory = _ => "none" };
         var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV on which to fit temperatures (--calibration-data is the earlier name)." };
-        var decision = new Option<string>("--decision") { Description = "argmax|median|expected-value (expected is the earlier name of expected-value).", DefaultValueFactory = _ => "argmax" };
+        var decision = new Option<string>("--decision") { Description = "argmax|median|expected-value|balanced|thresholds (expected is the earlier name of expected-value; thresholds needs --correction-data).", DefaultValueFactory = _ => "argmax" };
         var report = new Option<string?>("--report") { Description = "Output self-contained HTML report." };
         var command = new Command("evaluate", "Evaluate a model on labelled CSV data.") { modelDir, data, json, correction, correctionData, decision, report };
         command.SetAction(p => Run(
@@ -39,6 +39,7 @@ public static class EvaluateCommand
         using var model = ModelDirectory.Load(modelDir);
         var (_, data) = ModelInputs.Read(model, dataPath, withLabels: true);
         ModelInputs.PrepareCorrection(model, correction, correctionDataPath);
+        rule = ModelInputs.PrepareDecision(model, rule, correction, correctionDataPath);
         var report = ModelEvaluator.Evaluate(model.Model, data, correction, rule);
         WriteFile(jsonPath, report.ToJson());
         context.Stdout.WriteLine(report.ToTable());

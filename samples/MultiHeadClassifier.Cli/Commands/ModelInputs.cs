@@ -1,6 +1,8 @@
 using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Decisions;
+using MultiHeadClassifier.Evaluation;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
@@ -49,5 +51,31 @@ public static class ModelInputs
         {
             throw new CliException($"--correction {(afterPrior ? "prior+temperature" : "temperature")} needs --correction-data (the model stores no temperatures fitted on {(afterPrior ? "prior-corrected" : "raw")} logits).");
         }
+    }
+
+    /// <summary>
+    /// Makes a decision rule usable: <c>thresholds</c> fits its cut points on the held-out data (after the
+    /// correction is prepared, with the same correction); other rules are returned as they are.
+    /// </summary>
+    /// <param name="model">The model directory.</param>
+    /// <param name="rule">The parsed <c>--decision</c>.</param>
+    /// <param name="correction">The correction the decisions are made after.</param>
+    /// <param name="correctionDataPath">The held-out CSV (<c>--correction-data</c>), or null.</param>
+    /// <returns>The rule to decide with.</returns>
+    /// <exception cref="CliException">The rule needs held-out data and none was given.</exception>
+    public static DecisionRule PrepareDecision(ModelDirectory model, DecisionRule rule, LogitCorrection correction, string? correctionDataPath)
+    {
+        if (!rule.NeedsFitting)
+        {
+            return rule;
+        }
+
+        if (correctionDataPath is null)
+        {
+            throw new CliException($"--decision {rule.Name} needs --correction-data: held-out labelled rows to fit its cut points on.");
+        }
+
+        var (_, heldOut) = Read(model, correctionDataPath, withLabels: true);
+        return ThresholdFitting.Fit(model.Model, heldOut, correction);
     }
 }

@@ -22,7 +22,7 @@ public static class PredictCommand
         var kind = new Option<string>("--output") { Description = "labels (columns <head>), probabilities or logits (columns <head>_<class>).", DefaultValueFactory = _ => "labels" };
         var correction = new Option<string>("--correction") { Description = "none|prior|temperature|prior+temperature.", DefaultValueFactory = _ => "none" };
         var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV on which to fit temperatures (--calibration-data is the earlier name)." };
-        var decision = new Option<string>("--decision") { Description = "argmax|median|expected-value (for labels) (expected is the earlier name of expected-value).", DefaultValueFactory = _ => "argmax" };
+        var decision = new Option<string>("--decision") { Description = "argmax|median|expected-value|balanced|thresholds (for labels; expected is the earlier name of expected-value; thresholds needs --correction-data).", DefaultValueFactory = _ => "argmax" };
         kind.AcceptOnlyFromAmong("labels", "probabilities", "logits");
         var command = new Command("predict", "Predict every row of a CSV file.") { modelDir, data, output, kind, correction, correctionData, decision };
         command.SetAction(p => Run(
@@ -42,8 +42,9 @@ public static class PredictCommand
         using var model = ModelDirectory.Load(modelDir);
         var (_, data) = ModelInputs.Read(model, dataPath, withLabels: false);
         ModelInputs.PrepareCorrection(model, correction, correctionDataPath);
+        rule = ModelInputs.PrepareDecision(model, rule, correction, correctionDataPath);
         var logits = ModelCorrections.Apply(model.Model, model.Model.Predict(data), correction);
-        var columns = kind == "labels" ? LabelColumns(model.Model.Heads, logits, rule) : ScoreColumns(model.Model.Heads, logits, kind);
+        var columns = kind == "labels" ? LabelColumns(model.Model, logits, rule) : ScoreColumns(model.Model.Heads, logits, kind);
         string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
         if (dir is not null)
         {
@@ -57,13 +58,13 @@ public static class PredictCommand
     }
 
     /// <summary>One column per head, <c>&lt;head&gt;</c>: the class the rule picks, as an integer.</summary>
-    private static List<(string Name, Func<int, string> Cell)> LabelColumns(IReadOnlyList<HeadDefinition> heads, MultiHeadPrediction logits, DecisionRule rule)
+    private static List<(string Name, Func<int, string> Cell)> LabelColumns(MultiHeadModel model, MultiHeadPrediction logits, DecisionRule rule)
     {
         var probabilities = ModelCorrections.Probabilities(logits);
         var columns = new List<(string Name, Func<int, string> Cell)>();
-        foreach (var head in heads)
+        foreach (var head in model.Heads)
         {
-            int[] labels = rule.Decide(probabilities[head.Name]);
+            int[] labels = rule.ForHead(model, head.Name).Decide(probabilities[head.Name]);
             columns.Add((head.Name, r => labels[r].ToString(CultureInfo.InvariantCulture)));
         }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using MultiHeadClassifier.Internal;
+using MultiHeadClassifier.Modeling;
 
 namespace MultiHeadClassifier.Decisions;
 
@@ -30,13 +31,52 @@ public abstract record DecisionRule
     /// </summary>
     public static DecisionRule ExpectedValue { get; } = new ExpectedValueDecisionRule();
 
-    /// <summary>The rules that take no parameters, which <see cref="Parse"/> finds by name: argmax, median, expected-value.</summary>
-    public static IReadOnlyList<DecisionRule> Named { get; } = [Argmax, Median, ExpectedValue];
+    /// <summary>
+    /// argmax_c p(c|x) / π_c with π the head's training class prior: the Bayes rule for balanced accuracy.
+    /// It takes π from the model per head: use <see cref="ForHead"/> (the evaluator and the CLI do).
+    /// </summary>
+    public static DecisionRule BalancedArgmax { get; } = new BalancedArgmaxDecisionRule();
 
     /// <summary>
-    /// The rule's name: <c>argmax</c>, <c>median</c>, <c>expected-value</c> or <c>minimum-expected-cost</c>.
+    /// Cut points on the expected rating, fitted per head on held-out data to maximise QWK; this named instance has
+    /// none yet (<see cref="NeedsFitting"/>): <c>ThresholdFitting.Fit</c> in Evaluation returns the fitted rule.
+    /// </summary>
+    public static DecisionRule Thresholds { get; } = new UnfittedThresholdsDecisionRule();
+
+    /// <summary>The rules <see cref="Parse"/> finds by name: argmax, median, expected-value, balanced, thresholds.</summary>
+    public static IReadOnlyList<DecisionRule> Named { get; } = [Argmax, Median, ExpectedValue, BalancedArgmax, Thresholds];
+
+    /// <summary>
+    /// The rule's name: <c>argmax</c>, <c>median</c>, <c>expected-value</c>, <c>balanced</c>, <c>thresholds</c> or
+    /// <c>minimum-expected-cost</c>.
     /// </summary>
     public abstract string Name { get; }
+
+    /// <summary>Whether the rule must be fitted on held-out data before use (<see cref="Thresholds"/> before fitting).</summary>
+    /// <value>Default false.</value>
+    public virtual bool NeedsFitting => false;
+
+    /// <summary>
+    /// The rule to apply to one head of a model. Rules that need per-head facts take them here: the balanced rule
+    /// the head's training prior, fitted thresholds the head's cut points. Other rules return themselves.
+    /// </summary>
+    /// <param name="model">The model whose head is decided.</param>
+    /// <param name="head">The head's name.</param>
+    /// <returns>A rule that decides that head's rows.</returns>
+    /// <exception cref="InvalidOperationException">The rule needs something the model or the rule lacks (a stored prior, fitted cut points).</exception>
+    public virtual DecisionRule ForHead(MultiHeadModel model, string head) => this;
+
+    /// <summary>The rule that cuts the expected rating Σ c·p_c at the given non-decreasing cut points (K−1 of them).</summary>
+    /// <param name="cuts">The cut points; class = the number of cut points the expected rating reaches.</param>
+    /// <returns>The rule.</returns>
+    /// <exception cref="ArgumentException">A cut point is not finite, or they decrease.</exception>
+    public static DecisionRule ExpectedValueCuts(IReadOnlyList<double> cuts) => new ExpectedValueThresholdsDecisionRule(cuts);
+
+    /// <summary>A rule made of one rule per head (for example fitted cut points); <see cref="ForHead"/> picks the head's.</summary>
+    /// <param name="name">The rule's name.</param>
+    /// <param name="rules">The rule of each head, keyed by head name.</param>
+    /// <returns>The rule.</returns>
+    public static DecisionRule PerHead(string name, IReadOnlyDictionary<string, DecisionRule> rules) => new PerHeadDecisionRule(name, rules);
 
     /// <summary>Predicts one class for each row of <paramref name="probabilities"/>.</summary>
     /// <param name="probabilities">Class probabilities, rows × K.</param>

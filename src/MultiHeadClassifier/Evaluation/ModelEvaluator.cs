@@ -12,7 +12,7 @@ public static class ModelEvaluator
     /// <param name="model">The model.</param>
     /// <param name="data">Labelled rows (−1 = missing, excluded per head).</param>
     /// <param name="correction">Applied before NLL, Brier and ECE and before deciding. Default <see cref="LogitCorrection.None"/>.</param>
-    /// <param name="rule">The decision rule behind accuracy, F1, QWK, MAE. Default <see cref="DecisionRule.Argmax"/>.</param>
+    /// <param name="rule">The decision rule behind accuracy, F1, QWK, MAE, applied per head through <see cref="DecisionRule.ForHead"/>. Default <see cref="DecisionRule.Argmax"/>.</param>
     /// <returns>The per-head report.</returns>
     /// <exception cref="ArgumentException">The data does not fit the model.</exception>
     public static EvaluationReport Evaluate(MultiHeadModel model, MultiHeadDataset data, LogitCorrection correction = LogitCorrection.None, DecisionRule? rule = null)
@@ -25,7 +25,7 @@ public static class ModelEvaluator
         return new EvaluationReport(model.Heads.Select((head, h) =>
         {
             var p = probabilities[head.Name];
-            return HeadEvaluator.Evaluate(head.Name, data.HeadLabels(h), p, rule.Decide(p), head.ClassCount);
+            return HeadEvaluator.Evaluate(head.Name, data.HeadLabels(h), p, rule.ForHead(model, head.Name).Decide(p), head.ClassCount);
         }));
     }
 }

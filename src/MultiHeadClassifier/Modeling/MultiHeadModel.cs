@@ -95,6 +95,13 @@ public sealed class MultiHeadModel : IDisposable
     /// <summary>The feature standardisation, or null when disabled or not fitted yet.</summary>
     public FeatureStandardizer? Standardizer => _standardizer;
 
+    /// <summary>
+    /// Each head's training class prior π_c = count_c / n over its labelled training rows, keyed by head name, from
+    /// the same fit as <see cref="ClassWeights"/>; null before the first fit and for files that did not record it.
+    /// The balanced-accuracy decision rule divides by it.
+    /// </summary>
+    public IReadOnlyDictionary<string, double[]>? ClassPriors { get; private set; }
+
     /// <summary>The training data the class weights and standardisation were computed from, or null before the first fit (or for files that did not record it).</summary>
     public DataFingerprint? FittedOn { get; private set; }
 
@@ -377,8 +384,9 @@ public sealed class MultiHeadModel : IDisposable
     /// <summary>Throws <see cref="ObjectDisposedException"/> naming this type if the model has been disposed.</summary>
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    internal void SetTrainingState(IReadOnlyDictionary<string, float[]>? classWeights, FeatureStandardizer? standardizer, DataFingerprint? fittedOn)
+    internal void SetTrainingState(IReadOnlyDictionary<string, float[]>? classWeights, FeatureStandardizer? standardizer, DataFingerprint? fittedOn, IReadOnlyDictionary<string, double[]>? classPriors)
     {
+        ClassPriors = classPriors;
         _classWeights = classWeights;
         _standardizer = standardizer;
         FittedOn = fittedOn;

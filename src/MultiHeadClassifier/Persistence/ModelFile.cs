@@ -96,6 +96,7 @@ public static class ModelFile
             StandardizerScales = model.Standardizer?.Scales.ToList(),
             ClassWeights = model.ClassWeights?.ToDictionary(p => p.Key, p => p.Value),
             FittedOn = model.FittedOn,
+            ClassPriors = model.ClassPriors?.ToDictionary(p => p.Key, p => p.Value),
             Temperatures = model.Temperatures?.PerHead.ToDictionary(p => p.Key, p => p.Value),
             TemperaturesAfterPriorCorrection = model.Temperatures?.AfterPriorCorrection ?? true,
             TemperaturesFittedOn = model.Temperatures?.FittedOn,
@@ -205,7 +206,7 @@ public static class ModelFile
         FeatureStandardizer? standardizer = metadata.StandardizerMeans is { } means && metadata.StandardizerScales is { } scales
             ? new FeatureStandardizer(means, scales)
             : null;
-        model.SetTrainingState(metadata.ClassWeights, standardizer, metadata.FittedOn);
+        model.SetTrainingState(metadata.ClassWeights, standardizer, metadata.FittedOn, metadata.ClassPriors);
 
         model.Temperatures = metadata.Temperatures is { } temperatures
             ? new FittedTemperatures(temperatures, metadata.TemperaturesAfterPriorCorrection, metadata.TemperaturesFittedOn)
@@ -223,6 +224,7 @@ public static class ModelFile
             { Heads: null or { Count: 0 } } => "no heads",
             _ when metadata.Heads.Any(h => h is null || h.Name is null || h.ClassNames is null || h.Weighting is null || h.Weighting.Name is null) => "an incomplete head definition",
             _ when metadata.ClassWeights is { } w && (w.Count != metadata.Heads.Count || metadata.Heads.Any(h => !w.TryGetValue(h.Name, out var v) || v is null || v.Length != h.ClassCount)) => "class weights that do not match the heads",
+            _ when metadata.ClassPriors is { } priors && (priors.Count != metadata.Heads.Count || metadata.Heads.Any(h => !priors.TryGetValue(h.Name, out var p) || p is null || p.Length != h.ClassCount || p.Any(v => !double.IsFinite(v) || v < 0))) => "class priors that do not match the heads",
             _ when (metadata.StandardizerMeans is null) != (metadata.StandardizerScales is null)
                 || (metadata.StandardizerMeans is { } m && (m.Count != metadata.InputWidth || metadata.StandardizerScales!.Count != metadata.InputWidth)) => "a standardisation that does not match the input width",
             _ when metadata.Backbone is { } b && (b.HiddenSizes is null || b.Validate().Count > 0) => "an invalid backbone configuration",

@@ -24,6 +24,9 @@ internal sealed record ModelFileMetadata
 
     public Dictionary<string, float[]>? ClassWeights { get; init; }
 
+    /// <summary>Each head's training class prior (format 3; absent in format 2).</summary>
+    public Dictionary<string, double[]>? ClassPriors { get; init; }
+
     /// <summary>The training data of the class weights and standardisation (format 3; absent in format 2).</summary>
     public DataFingerprint? FittedOn { get; init; }
 

@@ -22,6 +22,19 @@ internal static class ClassWeightResolver
         return result;
     }
 
+    /// <summary>Each head's class prior count_c / n over its labelled rows, keyed by head name.</summary>
+    public static Dictionary<string, double[]> Priors(IReadOnlyList<HeadDefinition> heads, long[][] counts)
+    {
+        var result = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        for (int h = 0; h < heads.Count; h++)
+        {
+            double n = counts[h].Sum();
+            result[heads[h].Name] = [.. counts[h].Select(c => c / n)];
+        }
+
+        return result;
+    }
+
     /// <summary>Checks that every head has at least one labelled training row.</summary>
     /// <exception cref="ArgumentException">A head has none; the message names it and its column.</exception>
     public static void RequireLabelledRows(IReadOnlyList<HeadDefinition> heads, long[][] counts)

@@ -97,7 +97,7 @@ internal sealed class TrainingRun : IDisposable
         if (model.ClassWeights is null || refit == RefitBehavior.Recompute)
         {
             var standardizer = model.Options.StandardizeFeatures ? data.FitStandardizer() : null;
-            model.SetTrainingState(ClassWeightResolver.Resolve(model.Heads, counts), standardizer, data.Fingerprint());
+            model.SetTrainingState(ClassWeightResolver.Resolve(model.Heads, counts), standardizer, data.Fingerprint(), ClassWeightResolver.Priors(model.Heads, counts));
         }
 
         model.Temperatures = null;

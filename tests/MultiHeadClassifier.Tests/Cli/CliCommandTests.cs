@@ -139,6 +139,32 @@ public sealed class CliCommandTests(TrainedCliWorkspace trained) : IClassFixture
     }
 
     [Fact]
+    public void When_the_thresholds_rule_has_no_held_out_data_it_should_exit_2_naming_the_option()
+    {
+        // Act
+        var result = Workspace.Run("evaluate", "--model", trained.ModelDir, "--data", Workspace.TestCsv, "--json", Workspace.PathOf("th.json"), "--decision", "thresholds");
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("--decision thresholds needs --correction-data");
+    }
+
+    [Theory]
+    [InlineData("balanced")]
+    [InlineData("thresholds")]
+    public void When_a_calibrated_decision_rule_is_asked_for_it_should_evaluate_with_it(string decision)
+    {
+        // Act
+        string json = Workspace.PathOf($"{decision}.json");
+        var result = Workspace.Run("evaluate", "--model", trained.ModelDir, "--data", Workspace.TestCsv, "--json", json, "--correction", "prior", "--decision", decision, "--correction-data", Workspace.TrainCsv);
+
+        // Assert
+        result.ExitCode.Should().Be(0, result.Stderr);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        document.RootElement.GetProperty("heads").GetProperty("plot").GetProperty("qwk").ValueKind.Should().Be(JsonValueKind.Number);
+    }
+
+    [Fact]
     public void When_evaluation_data_has_a_label_outside_the_model_classes_it_should_fail_naming_file_line_and_head()
     {
         // Arrange: column 11 is 'makeup'.
