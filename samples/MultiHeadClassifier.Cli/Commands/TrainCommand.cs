@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MultiHeadClassifier.Evaluation;
 using MultiHeadClassifier.Training;
 
 namespace MultiHeadClassifier.Cli.Commands;
@@ -35,12 +36,14 @@ public static class TrainCommand
         var early = new Option<int?>("--early-stopping") { Description = "Stop after N epochs without validation-loss improvement (needs --valid)." };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = $"Every N epochs, save the run to <out>/{ModelDirectory.CheckpointFile} for --resume." };
         var loss = new Option<string?>("--loss") { Description = "ce|corn|coral for every head, or h1=corn,h2=ce (heads not named: ce). Default: ce." };
+        var monitor = new Option<string>("--monitor") { Description = "What early stopping and the best epoch watch on --valid: loss|nll|balanced_accuracy|macro_f1|qwk|mae.", DefaultValueFactory = _ => "loss" };
+        monitor.AcceptOnlyFromAmong([.. ValidationMonitors.All.Select(m => m.Name)]);
         var resume = new Option<bool>("--resume") { Description = $"Continue the run saved in <out>/{ModelDirectory.CheckpointFile} (give the original run's options; the seed is the checkpoint's)." };
         missing.AcceptOnlyFromAmong("error", "mean");
 
         var command = new Command("train", "Train a multi-head classifier on a CSV file.")
         {
-            train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, early, checkpointEvery, resume, loss,
+            train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, early, checkpointEvery, resume, loss, monitor,
         };
         command.SetAction(p => Run(context, new TrainSettings(
             p.GetValue(train)!,
@@ -59,7 +62,8 @@ public static class TrainCommand
             p.GetValue(early),
             p.GetValue(checkpointEvery),
             p.GetValue(resume),
-            p.GetValue(loss))));
+            p.GetValue(loss),
+            p.GetValue(monitor)!)));
         return command;
     }
 

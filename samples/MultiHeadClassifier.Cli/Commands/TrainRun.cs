@@ -1,5 +1,6 @@
 using System.Globalization;
 using MultiHeadClassifier.Cli.Reporting;
+using MultiHeadClassifier.Evaluation;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Persistence;
 using MultiHeadClassifier.Training;
@@ -99,6 +100,7 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
             LearningRate = settings.LearningRate,
             Seed = checkpoint?.Seed ?? settings.Seed,
             EarlyStoppingPatience = settings.EarlyStopping,
+            Monitor = ValidationMonitors.Parse(settings.Monitor),
             Checkpoint = settings.CheckpointEvery is { } every ? new CheckpointOptions(new CheckpointFile(settings.CheckpointPath)) { EveryEpochs = every } : null,
         };
         var errors = options.Validate();

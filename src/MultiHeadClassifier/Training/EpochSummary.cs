@@ -12,6 +12,10 @@ namespace MultiHeadClassifier.Training;
 /// <param name="ValidationHeadLosses">Per-head validation loss, or null without validation data.</param>
 /// <param name="LearningRate">The learning rate used in the epoch.</param>
 /// <param name="Duration">Wall-clock time of the epoch, validation included.</param>
+/// <param name="Monitored">
+/// The value of <see cref="MultiHeadTrainerOptions.Monitor"/> on the validation data after the epoch (for the
+/// default <see cref="ValidationMonitor.Loss"/>, <paramref name="ValidationLoss"/>), or null without validation data.
+/// </param>
 public sealed record EpochSummary(
     int Epoch,
     double TrainLoss,
@@ -19,4 +23,5 @@ public sealed record EpochSummary(
     double? ValidationLoss,
     IReadOnlyDictionary<string, double>? ValidationHeadLosses,
     double LearningRate,
-    TimeSpan Duration);
+    TimeSpan Duration,
+    double? Monitored = null);

@@ -61,6 +61,13 @@ public sealed record MultiHeadTrainerOptions
     /// </value>
     public long? Seed { get; init; }
 
+    /// <summary>
+    /// What early stopping and best-epoch restoring watch on the validation data. Improvement means a better value
+    /// by more than <see cref="EarlyStoppingMinDelta"/> in the monitor's direction.
+    /// </summary>
+    /// <value>Default <see cref="ValidationMonitor.Loss"/>, the class-weighted validation loss.</value>
+    public ValidationMonitor Monitor { get; init; } = ValidationMonitor.Loss;
+
     /// <summary>What a fit of an already-trained model does with its class weights and standardisation.</summary>
     /// <value>Default <see cref="RefitBehavior.Recompute"/>: computed again from each fit's training data.</value>
     public RefitBehavior Refit { get; init; } = RefitBehavior.Recompute;
@@ -163,6 +170,11 @@ public sealed record MultiHeadTrainerOptions
         if (!Enum.IsDefined(Optimizer))
         {
             errors.Add($"Optimizer {(int)Optimizer} is not a known optimizer.");
+        }
+
+        if (Monitor is null)
+        {
+            errors.Add("Monitor must not be null.");
         }
 
         if (!Enum.IsDefined(Refit))

@@ -166,7 +166,8 @@ internal sealed class TrainingRun : IDisposable
         _model.Network.eval();
         var trainHeads = sums.PerHead(_model.Heads);
         var valid = Validate();
-        return new EpochSummary(epoch, LossEvaluation.Total(_model.Heads, trainHeads), trainHeads, valid?.Total, valid?.PerHead, learningRate, _stopwatch.Elapsed - epochStart);
+        double? monitored = valid is { } v ? _options.Monitor.Measure(_model, _validation!, v.Total) : null;
+        return new EpochSummary(epoch, LossEvaluation.Total(_model.Heads, trainHeads), trainHeads, valid?.Total, valid?.PerHead, learningRate, _stopwatch.Elapsed - epochStart, monitored);
     }
 
     /// <summary>
@@ -242,14 +243,18 @@ internal sealed class TrainingRun : IDisposable
     private (double Total, IReadOnlyDictionary<string, double> PerHead)? Validate() =>
         _validation is null ? null : LossEvaluation.Evaluate(_model, _loss, _validation, _options.ValidationBatchSize);
 
-    /// <summary>Early stopping: remembers the best epoch's weights and says whether patience has run out.</summary>
+    /// <summary>
+    /// Early stopping: remembers the best epoch's weights and says whether patience has run out. The monitored value
+    /// is kept in its "lower is better" form (negated when higher is better), so one comparison serves every monitor.
+    /// </summary>
     private bool ShouldStopEarly(EpochSummary summary)
     {
-        if (_options.EarlyStoppingPatience is not { } patience || summary.ValidationLoss is not { } loss)
+        if (_options.EarlyStoppingPatience is not { } patience || summary.Monitored is not { } monitored)
         {
             return false;
         }
 
+        double loss = double.IsNaN(monitored) ? double.PositiveInfinity : _options.Monitor.HigherIsBetter ? -monitored : monitored;
         if (loss < _state.BestLoss - _options.EarlyStoppingMinDelta || _state.BestEpoch is null)
         {
             _state.BestLoss = Math.Min(_state.BestLoss, loss);
