@@ -25,6 +25,7 @@ public class ArchitectureTests
         ["Training.Optimization"],
         ["Training"],
         ["Corrections", "Decisions"],
+        ["Ensembles"],
         ["Evaluation"],
         ["Persistence"],
     ];

@@ -1,6 +1,8 @@
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Decisions;
+using MultiHeadClassifier.Ensembles;
+using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
 
 namespace MultiHeadClassifier.Evaluation;
@@ -22,10 +24,29 @@ public static class ModelEvaluator
         data.ValidateFor(model.Heads, model.InputWidth);
         rule ??= DecisionRule.Argmax;
         var probabilities = ModelCorrections.Probabilities(ModelCorrections.Apply(model, model.Predict(data), correction));
-        return new EvaluationReport(model.Heads.Select((head, h) =>
+        return Report(model.Heads, data, probabilities, head => rule.ForHead(model, head));
+    }
+
+    /// <summary>Evaluates an ensemble on labelled data, per head, on its mean probabilities after an explicit correction.</summary>
+    /// <param name="ensemble">The ensemble.</param>
+    /// <param name="data">Labelled rows (−1 = missing).</param>
+    /// <param name="correction">The correction (see <see cref="MultiHeadEnsemble.Probabilities"/>). Default none.</param>
+    /// <param name="rule">The decision rule, applied per head (per-head facts such as the training prior come from the first member). Default <see cref="DecisionRule.Argmax"/>.</param>
+    /// <returns>The per-head report.</returns>
+    /// <exception cref="ArgumentException">The data does not fit the ensemble.</exception>
+    public static EvaluationReport Evaluate(MultiHeadEnsemble ensemble, MultiHeadDataset data, LogitCorrection correction = LogitCorrection.None, DecisionRule? rule = null)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        ArgumentNullException.ThrowIfNull(data);
+        data.ValidateFor(ensemble.Heads, ensemble.InputWidth);
+        rule ??= DecisionRule.Argmax;
+        return Report(ensemble.Heads, data, ensemble.Probabilities(data, correction), head => rule.ForHead(ensemble.Members[0], head));
+    }
+
+    private static EvaluationReport Report(IReadOnlyList<HeadDefinition> heads, MultiHeadDataset data, IReadOnlyDictionary<string, double[,]> probabilities, Func<string, DecisionRule> ruleFor) =>
+        new(heads.Select((head, h) =>
         {
             var p = probabilities[head.Name];
-            return HeadEvaluator.Evaluate(head.Name, data.HeadLabels(h), p, rule.ForHead(model, head.Name).Decide(p), head.ClassCount);
+            return HeadEvaluator.Evaluate(head.Name, data.HeadLabels(h), p, ruleFor(head.Name).Decide(p), head.ClassCount);
         }));
-    }
 }

@@ -1,6 +1,7 @@
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Decisions;
+using MultiHeadClassifier.Ensembles;
 using MultiHeadClassifier.Modeling;
 
 namespace MultiHeadClassifier.Evaluation;
@@ -46,6 +47,21 @@ public static class ThresholdFitting
         }
 
         return DecisionRule.PerHead("thresholds", rules);
+    }
+
+    /// <summary>Fits cut points per head on an ensemble's mean probabilities over held-out data.</summary>
+    /// <param name="ensemble">A trained ensemble.</param>
+    /// <param name="heldOut">Held-out labelled rows.</param>
+    /// <param name="correction">The correction the mean probabilities get before E is computed.</param>
+    /// <returns>A rule named <c>thresholds</c> with each head's fitted cut points.</returns>
+    public static DecisionRule Fit(MultiHeadEnsemble ensemble, MultiHeadDataset heldOut, LogitCorrection correction)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        ArgumentNullException.ThrowIfNull(heldOut);
+        heldOut.ValidateFor(ensemble.Heads, ensemble.InputWidth, role: "held-out data");
+        var probabilities = ensemble.Probabilities(heldOut, correction);
+        var rules = ensemble.Heads.Select((head, h) => (head.Name, Rule: DecisionRule.ExpectedValueCuts(FitHead(probabilities[head.Name], heldOut.HeadLabels(h), head.ClassCount))));
+        return DecisionRule.PerHead("thresholds", rules.ToDictionary(p => p.Name, p => p.Rule, StringComparer.Ordinal));
     }
 
     /// <summary>The cut points of one head.</summary>
