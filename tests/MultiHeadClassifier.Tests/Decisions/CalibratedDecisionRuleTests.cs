@@ -48,7 +48,7 @@ public class CalibratedDecisionRuleTests
     }
 
     [Fact]
-    public void When_probabilities_are_calibrated_the_balanced_rule_should_reach_a_higher_balanced_accuracy_than_argmax()
+    public void When_probabilities_are_calibrated_it_should_give_the_balanced_rule_a_higher_balanced_accuracy_than_argmax()
     {
         // Arrange: labels drawn from known probabilities under a skewed prior. The Bayes rule for balanced accuracy
         // is argmax p/π, so on calibrated probabilities it must beat argmax on that metric, given enough rows.
@@ -93,7 +93,7 @@ public class CalibratedDecisionRuleTests
     }
 
     [Fact]
-    public void When_thresholds_are_fitted_they_should_be_ordered_and_never_lower_the_held_out_QWK_of_rounding()
+    public void When_thresholds_are_fitted_it_should_never_lower_the_held_out_QWK_of_rounding()
     {
         // Arrange
         using var model = Trained(out var heldOut, out _);
