@@ -56,7 +56,7 @@ public sealed class MultiHeadEnsembleTests : IDisposable
     }
 
     [Fact]
-    public void When_temperatures_are_fitted_on_the_mean_they_should_not_raise_its_held_out_NLL_and_survive_a_save()
+    public void When_temperatures_are_fitted_on_the_mean_it_should_not_raise_its_held_out_NLL_and_keep_them_through_a_save()
     {
         // Arrange
         using var ensemble = MultiHeadEnsemble.Train(8, Heads(), members: 2, seed: 3, ModelOptions, TrainerOptions, _data.Slice(0, 600));
