@@ -146,6 +146,29 @@ internal static class FileSections
         return bytes.Length == length ? bytes : throw Truncated(sourceName, null, part);
     }
 
+    /// <summary>Checks that the payload has been read to its end: a section the format does not have is corruption, not padding.</summary>
+    /// <param name="reader">The payload reader, after its last section.</param>
+    /// <param name="sourceName">Names the file in the message.</param>
+    /// <param name="kind">What the file holds, e.g. "model" or "checkpoint".</param>
+    /// <exception cref="InvalidDataException">Bytes follow the last section.</exception>
+    public static void RequireEnd(BinaryReader reader, string sourceName, string kind)
+    {
+        long left = reader.BaseStream.Length - reader.BaseStream.Position;
+        if (left != 0)
+        {
+            throw Invalid(sourceName, kind, $"{left:N0} bytes follow its last section");
+        }
+    }
+
+    /// <summary>The error for a file whose parts are well-framed but do not fit together.</summary>
+    /// <param name="sourceName">Names the file.</param>
+    /// <param name="kind">What the file holds, e.g. "model" or "checkpoint".</param>
+    /// <param name="problem">What is wrong, naming the field, e.g. "Backbone.HiddenSizes[0] is 0".</param>
+    /// <param name="inner">The exception that revealed it, if any.</param>
+    /// <returns>The exception: "'run.mhcckpt' has an invalid checkpoint: …".</returns>
+    public static InvalidDataException Invalid(string sourceName, string kind, string problem, Exception? inner = null) =>
+        new($"'{sourceName}' has an invalid {kind}: {problem}.", inner);
+
     /// <summary>The error for a file that ends early.</summary>
     public static InvalidDataException Truncated(string sourceName, Exception? inner, string part = "file") =>
         new($"'{sourceName}' is truncated or corrupt: its {part} section ends early. Save it again.", inner);

@@ -210,7 +210,8 @@ public sealed class ModelFileTests : IDisposable
         var act = () => MultiHeadModel.Load(path, () => nn.Sequential(nn.Linear(8, 4), nn.Tanh(), nn.Linear(4, 6)));
 
         // Assert
-        act.Should().Throw<InvalidDataException>().WithMessage("*weights*do not match the model architecture*");
+        act.Should().Throw<InvalidDataException>().WithMessage(
+            $"'{path}' has an invalid model: the state dict has 'backbone.0.weight' with shape [6, 8], but the model built from the custom backbone and the metadata needs [4, 8].");
     }
 
     [Fact]

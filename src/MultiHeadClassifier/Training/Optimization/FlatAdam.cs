@@ -26,7 +26,36 @@ internal sealed class FlatAdam : FlatOptimizer
         _squaredAverage = zeros_like(parameters.Values);
     }
 
-    private string Name => _decoupled ? "AdamW" : "Adam";
+    private string Name => StateName(_decoupled);
+
+    /// <summary>
+    /// Checks a state written by <see cref="Save"/>, allocating nothing: the name, a step count of at least 0, and two
+    /// moments of <paramref name="parameterCount"/> finite values, the second none below 0.
+    /// </summary>
+    /// <param name="reader">A reader over <paramref name="state"/>, at its start.</param>
+    /// <param name="state">The state.</param>
+    /// <param name="decoupledWeightDecay">AdamW rather than Adam.</param>
+    /// <param name="parameterCount">The model's trainable parameter count.</param>
+    /// <returns>Null when the state fits; otherwise the first problem.</returns>
+    public static string? FindStateProblem(BinaryReader reader, ReadOnlySpan<byte> state, bool decoupledWeightDecay, long parameterCount)
+    {
+        string? problem = CheckName(reader, StateName(decoupledWeightDecay));
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        long step = reader.ReadInt64();
+        if (step < 0)
+        {
+            return $"the optimizer's step count is {step}, below 0";
+        }
+
+        return CheckTensor(reader, state, parameterCount, "first moment", nonNegative: false)
+            ?? CheckTensor(reader, state, parameterCount, "second moment", nonNegative: true);
+    }
+
+    private static string StateName(bool decoupled) => decoupled ? "AdamW" : "Adam";
 
     public override void Step()
     {
