@@ -43,8 +43,10 @@ public sealed class CheckpointFile : ICheckpointStore
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter() },
 
-        // Never written by this library, and ambiguous: other readers may take the first of two where this one takes the last.
+        // A file this library writes has every property once. A repeated one is ambiguous (other readers may take the
+        // first where this one takes the last), and a missing epoch field would silently become 0.
         AllowDuplicateProperties = false,
+        RespectRequiredConstructorParameters = true,
     };
 
     /// <summary>Creates a store that writes checkpoints to <paramref name="path"/>.</summary>

@@ -99,9 +99,9 @@ public static class ModelFile
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    // A file this library writes never repeats a JSON property; a repeated one is ambiguous (other readers may take
-    // the first where this one would take the last), so it is refused.
-    private static readonly JsonSerializerOptions ReadJson = new() { AllowDuplicateProperties = false };
+    // A file this library writes has every property once. A repeated one is ambiguous (other readers may take the
+    // first where this one takes the last), and a missing head or weighting field would silently become 0.
+    private static readonly JsonSerializerOptions ReadJson = new() { AllowDuplicateProperties = false, RespectRequiredConstructorParameters = true };
 
     /// <summary><see cref="MultiHeadModel"/>'s file members.</summary>
     /// <param name="model">The model.</param>
@@ -298,7 +298,7 @@ public static class ModelFile
         string? problem = ModelFileCheck.FindMetadataProblem(metadata)
             ?? StateDict.ReadDeclarations(state, part, out entries)
             ?? (metadata.Backbone is null
-                ? StateDict.FindMismatch([.. entries.Where(e => !e.Spec.Name.StartsWith("backbone.", StringComparison.Ordinal))], ModelFileCheck.ExpectedStateDict(metadata), part, "the heads in the metadata")
+                ? StateDict.FindMismatch([.. entries.Where(e => !e.Spec.Name.StartsWith("backbone.", StringComparison.Ordinal))], ModelFileCheck.ExpectedStateDict(metadata), part, "the head layer in the metadata")
                 : StateDict.FindMismatch(entries, ModelFileCheck.ExpectedStateDict(metadata), part, "the architecture in the metadata"))
             ?? StateDict.FindNonFinite(state, entries, part);
         return problem is null ? entries : throw FileSections.Invalid(sourceName, "model", problem);

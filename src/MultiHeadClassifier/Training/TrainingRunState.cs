@@ -132,7 +132,9 @@ internal sealed class TrainingRunState(long seed)
             return $"EpochsWithoutImprovement is {EpochsWithoutImprovement}, but there are {Epochs.Count - best} epochs after the best one";
         }
 
-        return FindLossProblem(BestLoss, "BestLoss");
+        // Early stopping records the best epoch's validation loss itself (see TrainingRun.ShouldStopEarly).
+        double recorded = Epochs[best - 1].ValidationLoss!.Value;
+        return BestLoss.Equals(recorded) ? null : $"BestLoss is {BestLoss}, but the validation loss of BestEpoch {best} is {recorded}";
     }
 
     private string? FindNoBestProblem() => this switch

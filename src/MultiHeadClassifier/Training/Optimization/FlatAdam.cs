@@ -13,6 +13,12 @@ internal sealed class FlatAdam : FlatOptimizer
     private const double Beta2 = 0.999;
     private const double Epsilon = 1e-8;
 
+    /// <summary>
+    /// The largest step count a state may have: 2^53, the last integer a double (the bias corrections' exponent) counts
+    /// exactly; a larger one would overflow into a negative exponent and NaN weights long before it could be reached.
+    /// </summary>
+    private const long MaxStep = 1L << 53;
+
     private readonly bool _decoupled;
     private readonly Tensor _average;
     private readonly Tensor _squaredAverage;
@@ -29,8 +35,8 @@ internal sealed class FlatAdam : FlatOptimizer
     private string Name => StateName(_decoupled);
 
     /// <summary>
-    /// Checks a state written by <see cref="Save"/>, allocating nothing: the name, a step count of at least 0, and two
-    /// moments of <paramref name="parameterCount"/> finite values, the second none below 0.
+    /// Checks a state written by <see cref="Save"/>, allocating nothing: the name, a step count from 0 to
+    /// <see cref="MaxStep"/>, and two moments of <paramref name="parameterCount"/> finite values, the second none below 0.
     /// </summary>
     /// <param name="reader">A reader over <paramref name="state"/>, at its start.</param>
     /// <param name="state">The state.</param>
@@ -46,9 +52,9 @@ internal sealed class FlatAdam : FlatOptimizer
         }
 
         long step = reader.ReadInt64();
-        if (step < 0)
+        if (step is < 0 or > MaxStep)
         {
-            return $"the optimizer's step count is {step}, below 0";
+            return $"the optimizer's step count is {step}; it must be 0 to 2^53";
         }
 
         return CheckTensor(reader, state, parameterCount, "first moment", nonNegative: false)
