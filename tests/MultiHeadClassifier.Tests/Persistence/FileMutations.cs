@@ -11,6 +11,7 @@ internal static class FileMutations
 {
     private static readonly long[] Integers = [0, -1, 1, 2, 3, 7, 65_536, 65_537, 1_048_577, 2_000_000_000, int.MaxValue, long.MaxValue];
     private static readonly double[] Reals = [0.5, -0.5, 1e20, 1e38, 1e308, -1e308, 1e-300, 5e-324];
+    private static readonly long[] SizeValues = [0, -1, 1, 2, 65_536, 65_537, 1_048_576, 1_048_577, 2_000_000_000, int.MaxValue];
     private static readonly string[] Strings = ["", "NaN", "Infinity", "-Infinity", "x", "none", "balanced", "explicit", "Sgd", "AdamW", "00:00:01", "-00:00:01", "acting"];
 
     /// <summary>Changes one place of a JSON document: null, removed, a number, a string, a bool, an empty container, off by one, repeated.</summary>
@@ -61,6 +62,56 @@ internal static class FileMutations
                 place.Set(huge);
                 return ($"{place.Path} = {huge.ToJsonString()}", null);
         }
+    }
+
+    /// <summary>
+    /// Sets one field that sizes an allocation — the input width, a hidden width, a class count, the backbone's
+    /// output width — to an edge or huge value, or makes the hidden layers many.
+    /// </summary>
+    public static string MutateSize(JsonObject metadata, Random random)
+    {
+        var fields = new List<(JsonNode Parent, string? Key, int Index, string Path)>
+        {
+            (metadata, "InputWidth", -1, "$.InputWidth"),
+            (metadata, "BackboneOutputWidth", -1, "$.BackboneOutputWidth"),
+        };
+        var heads = metadata["Heads"]!.AsArray();
+        for (int h = 0; h < heads.Count; h++)
+        {
+            fields.Add((heads[h]!, "ClassCount", -1, $"$.Heads[{h}].ClassCount"));
+        }
+
+        if (metadata["Backbone"]?["HiddenSizes"] is JsonArray hidden)
+        {
+            if (random.Next(6) == 0)
+            {
+                int layers = random.Next(2) == 0 ? 257 : 40;
+                for (int i = 0; i < layers; i++)
+                {
+                    hidden.Add(2);
+                }
+
+                return $"$.Backbone.HiddenSizes gains {layers} layers of width 2";
+            }
+
+            for (int i = 0; i < hidden.Count; i++)
+            {
+                fields.Add((hidden, null, i, $"$.Backbone.HiddenSizes[{i}]"));
+            }
+        }
+
+        var (parent, key, index, path) = fields[random.Next(fields.Count)];
+        long value = SizeValues[random.Next(SizeValues.Length)];
+        if (key is null)
+        {
+            parent.AsArray()[index] = value;
+        }
+        else
+        {
+            parent[key] = value;
+        }
+
+        return $"{path} = {value}";
     }
 
     /// <summary>Changes one declaration of a state dict: its count, a key, a dtype code, a shape, LEB128 encodings, entries, data.</summary>

@@ -121,10 +121,12 @@ public sealed class StructuredLoaderFuzzTests
     {
         switch (random.Next(20))
         {
-            case < 9:
+            case < 7:
                 var (what, raw) = FileMutations.MutateJson(parts.Metadata, random);
                 parts.RawJson = raw;
                 return $"metadata {what}";
+            case < 9:
+                return $"metadata {FileMutations.MutateSize(parts.Metadata, random)}";
             case < 17:
                 return FileMutations.MutateStateDict(parts.Weights, random, "state dict");
             case 17:
