@@ -1,13 +1,9 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using FluentAssertions;
-using MultiHeadClassifier.Data;
-using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Persistence;
 using MultiHeadClassifier.Training;
 using Xunit;
-using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Tests.Persistence;
 
@@ -27,10 +23,6 @@ public sealed class StructuredLoaderFuzzTests
 {
     private const int ModelCases = 320;
     private const int CheckpointCases = 240;
-    private const int Features = 4;
-
-    private static readonly HeadDefinition[] Heads = [new("plot", 3, weighting: ClassWeighting.Balanced()), new("acting", 2)];
-
     private static readonly string? Trace = Environment.GetEnvironmentVariable("MHC_FUZZ_TRACE");
 
     [Fact]
@@ -38,7 +30,7 @@ public sealed class StructuredLoaderFuzzTests
     {
         // Arrange: a trained model with the built-in backbone (layer norm, dropout, standardisation, class weights,
         // temperatures) and an untrained one with a custom backbone, each loaded with the same custom-backbone factory.
-        var bases = new[] { BuiltInModelFile(), CustomModelFile() };
+        var bases = new[] { TinyFiles.BuiltInModelFile(), TinyFiles.CustomModelFile() };
         var outcomes = new Dictionary<string, int>();
         var failures = new List<string>();
         var clock = Stopwatch.StartNew();
@@ -52,7 +44,7 @@ public sealed class StructuredLoaderFuzzTests
             string name = $"model-case-{i}.mhc";
             string outcome = Run(name, what, () =>
             {
-                using var model = ModelFile.Read(new MemoryStream(parts.Encode()), name, CustomBackbone);
+                using var model = ModelFile.Read(new MemoryStream(parts.Encode()), name, TinyFiles.CustomBackbone);
                 RequireFinitePredictions(model);
             });
             Tally(outcomes, failures, i, what, outcome);
@@ -69,11 +61,11 @@ public sealed class StructuredLoaderFuzzTests
     public void When_checkpoint_files_are_edited_and_checksummed_again_it_should_load_resume_and_predict_finite_values_or_throw_InvalidDataException()
     {
         // Arrange: an Adam run with dropout and early stopping (so with best weights) and an SGD run with momentum.
-        var train = Data(32, seed: 1);
-        var valid = Data(16, seed: 2);
+        var train = TinyFiles.Data(32, seed: 1);
+        var valid = TinyFiles.Data(16, seed: 2);
         var adam = new MultiHeadTrainerOptions { Epochs = 2, BatchSize = 8, Seed = 3, EarlyStoppingPatience = 5 };
         var sgd = new MultiHeadTrainerOptions { Epochs = 2, BatchSize = 8, Seed = 4, Optimizer = OptimizerKind.Sgd, Momentum = 0.9 };
-        var bases = new[] { (File: CheckpointFileBytes(adam, train, valid), Options: adam), (File: CheckpointFileBytes(sgd, train, valid), Options: sgd) };
+        var bases = new[] { (File: TinyFiles.CheckpointFileBytes(adam, train, valid), Options: adam), (File: TinyFiles.CheckpointFileBytes(sgd, train, valid), Options: sgd) };
         var outcomes = new Dictionary<string, int>();
         var failures = new List<string>();
         var clock = Stopwatch.StartNew();
@@ -88,7 +80,7 @@ public sealed class StructuredLoaderFuzzTests
             string name = $"checkpoint-case-{i}.mhcckpt";
             string outcome = Run(name, what, () =>
             {
-                var checkpoint = CheckpointFile.Read(new MemoryStream(parts.Encode()), name, CustomBackbone);
+                var checkpoint = CheckpointFile.Read(new MemoryStream(parts.Encode()), name, TinyFiles.CustomBackbone);
                 using var model = checkpoint.Model;
                 new MultiHeadTrainer(options with { Epochs = checkpoint.CompletedEpochs + 1, Optimizer = checkpoint.Optimizer }).Resume(checkpoint, train, valid);
                 RequireFinitePredictions(model);
@@ -107,8 +99,8 @@ public sealed class StructuredLoaderFuzzTests
     public void When_valid_files_are_taken_apart_and_put_together_again_it_should_give_the_same_bytes()
     {
         // Arrange
-        var train = Data(32, seed: 1);
-        byte[][] files = [BuiltInModelFile(), CustomModelFile(), CheckpointFileBytes(new MultiHeadTrainerOptions { Epochs = 2, BatchSize = 8, Seed = 3, EarlyStoppingPatience = 5 }, train, Data(16, seed: 2))];
+        var train = TinyFiles.Data(32, seed: 1);
+        byte[][] files = [TinyFiles.BuiltInModelFile(), TinyFiles.CustomModelFile(), TinyFiles.CheckpointFileBytes(new MultiHeadTrainerOptions { Epochs = 2, BatchSize = 8, Seed = 3, EarlyStoppingPatience = 5 }, train, TinyFiles.Data(16, seed: 2))];
 
         // Act
         var again = new[] { ModelFileParts.Decode(files[0]).Encode(), ModelFileParts.Decode(files[1]).Encode(), CheckpointParts.Decode(files[2]).Encode() };
@@ -245,72 +237,6 @@ public sealed class StructuredLoaderFuzzTests
             {
                 throw new InvalidOperationException($"head '{head}' predicts a NaN or infinite logit after a clean load");
             }
-        }
-    }
-
-    private static nn.Module<Tensor, Tensor> CustomBackbone() => nn.Sequential(nn.Linear(Features, 3), nn.Tanh());
-
-    private static MultiHeadDataset Data(int rows, int seed)
-    {
-        var random = new Random(seed);
-        var x = new float[rows, Features];
-        var y = new int[rows, Heads.Length];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int j = 0; j < Features; j++)
-            {
-                x[r, j] = (float)((random.NextDouble() * 4) - 2);
-            }
-
-            y[r, 0] = r % 3;
-            y[r, 1] = (x[r, 0] > 0) ? 1 : 0;
-        }
-
-        return new MultiHeadDataset(x, y);
-    }
-
-    private static byte[] BuiltInModelFile()
-    {
-        using var model = MultiHeadModel.Create(Features, Heads, new MultiHeadModelOptions { Seed = 1, Backbone = new() { HiddenSizes = [5, 3], LayerNorm = true, Activation = Activation.GELU, Dropout = 0.1 } });
-        new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 1, BatchSize = 16, Seed = 1 }).Fit(model, Data(32, seed: 5));
-        using var buffer = new MemoryStream();
-        ModelFile.Write(model, buffer);
-
-        // Temperatures through the file, not the API: the metadata's dictionary of head name → T.
-        var parts = ModelFileParts.Decode(buffer.ToArray());
-        parts.Metadata["Temperatures"] = new JsonObject { ["plot"] = 1.5 };
-        return parts.Encode();
-    }
-
-    private static byte[] CustomModelFile()
-    {
-        using var model = MultiHeadModel.Create(Features, Heads, CustomBackbone(), 3, new MultiHeadModelOptions { Seed = 2 });
-        using var buffer = new MemoryStream();
-        ModelFile.Write(model, buffer);
-        return buffer.ToArray();
-    }
-
-    private static byte[] CheckpointFileBytes(MultiHeadTrainerOptions options, MultiHeadDataset train, MultiHeadDataset valid)
-    {
-        var store = new LastCheckpoint();
-        using var model = MultiHeadModel.Create(Features, Heads, new MultiHeadModelOptions { Seed = 5, Backbone = new() { HiddenSizes = [3], Dropout = 0.2 } });
-        new MultiHeadTrainer(options with { Checkpoint = new CheckpointOptions(store) { EveryEpochs = 1 } }).Fit(model, train, valid);
-        return store.Bytes!;
-    }
-
-    private sealed class LastCheckpoint : ICheckpointStore
-    {
-        public byte[]? Bytes { get; private set; }
-
-        public void EnsureWritable()
-        {
-        }
-
-        public void Save(TrainingCheckpoint checkpoint)
-        {
-            using var buffer = new MemoryStream();
-            CheckpointFile.Write(checkpoint, buffer);
-            Bytes = buffer.ToArray();
         }
     }
 }
