@@ -6,8 +6,9 @@ namespace MultiHeadClassifier.Internal;
 /// The framing shared by the library's binary files: an 8-byte magic, an int32 format version, a payload of
 /// length-prefixed sections, and the SHA-256 of the payload. The checksum is verified before any byte of the
 /// payload is interpreted, so a truncated or corrupted file gives an <see cref="InvalidDataException"/> naming
-/// the file, never garbage weights or a crash inside libtorch (which, for instance, aborts the process on an
-/// invalid random-generator state).
+/// the file, never garbage weights. It does not stop an edit made on purpose, since whoever edits a file can
+/// recompute it: each format's reader also checks that what the payload says is self-consistent and within bounds
+/// before libtorch sees any of it (<see cref="StateDict.ReadDeclarations"/>, <see cref="GeneratorState"/>).
 /// </summary>
 internal static class FileSections
 {

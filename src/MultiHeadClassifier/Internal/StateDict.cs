@@ -78,7 +78,7 @@ internal static class StateDict
             return $"{part} has a malformed entry count";
         }
 
-        // Each entry takes at least 4 bytes (key length, type, dimension count, and a 1-byte key or a dimension).
+        // Each entry takes at least 4 bytes: key length, type, dimension count, and one more (of the key, a dimension or a value).
         if (count > cursor.Remaining / 4)
         {
             return $"{part} declares {count:N0} entries, more than its {bytes.Length:N0} bytes can hold";
