@@ -138,6 +138,7 @@ public sealed class CheckpointFile : ICheckpointStore
     /// <param name="device">The device to load onto. Default "cpu".</param>
     /// <returns>The checkpoint.</returns>
     /// <exception cref="InvalidDataException">See <see cref="Load"/>.</exception>
+    /// <exception cref="ArgumentException">See <see cref="Load"/>.</exception>
     public static TrainingCheckpoint Read(Stream stream, string sourceName, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
     {
         ArgumentNullException.ThrowIfNull(stream);

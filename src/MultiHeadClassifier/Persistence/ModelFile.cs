@@ -187,6 +187,7 @@ public static class ModelFile
     /// <param name="device">The device to load onto. Default "cpu".</param>
     /// <returns>The model.</returns>
     /// <exception cref="InvalidDataException">See <see cref="Load"/>.</exception>
+    /// <exception cref="ArgumentException">See <see cref="Load"/>.</exception>
     public static MultiHeadModel Read(Stream stream, string sourceName, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
     {
         ArgumentNullException.ThrowIfNull(stream);
