@@ -6,8 +6,9 @@ namespace MultiHeadClassifier.Internal;
 /// The framing shared by the library's binary files: an 8-byte magic, an int32 format version, a payload of
 /// length-prefixed sections, and the SHA-256 of the payload. The checksum is verified before any byte of the
 /// payload is interpreted, so a truncated or corrupted file gives an <see cref="InvalidDataException"/> naming
-/// the file, never garbage weights or a crash inside libtorch (which, for instance, aborts the process on an
-/// invalid random-generator state).
+/// the file, never garbage weights. It does not stop an edit made on purpose, since whoever edits a file can
+/// recompute it: each format's reader also checks that what the payload says is self-consistent and within bounds
+/// before libtorch sees any of it (<see cref="StateDict.ReadDeclarations"/>, <see cref="GeneratorState"/>).
 /// </summary>
 internal static class FileSections
 {
@@ -145,6 +146,29 @@ internal static class FileSections
         byte[] bytes = reader.ReadBytes((int)length);
         return bytes.Length == length ? bytes : throw Truncated(sourceName, null, part);
     }
+
+    /// <summary>Checks that the payload has been read to its end: a section the format does not have is corruption, not padding.</summary>
+    /// <param name="reader">The payload reader, after its last section.</param>
+    /// <param name="sourceName">Names the file in the message.</param>
+    /// <param name="kind">What the file holds, e.g. "model" or "checkpoint".</param>
+    /// <exception cref="InvalidDataException">Bytes follow the last section.</exception>
+    public static void RequireEnd(BinaryReader reader, string sourceName, string kind)
+    {
+        long left = reader.BaseStream.Length - reader.BaseStream.Position;
+        if (left != 0)
+        {
+            throw Invalid(sourceName, kind, $"{left:N0} bytes follow its last section");
+        }
+    }
+
+    /// <summary>The error for a file whose parts are well-framed but do not fit together.</summary>
+    /// <param name="sourceName">Names the file.</param>
+    /// <param name="kind">What the file holds, e.g. "model" or "checkpoint".</param>
+    /// <param name="problem">What is wrong, naming the field, e.g. "Backbone.HiddenSizes[0] is 0".</param>
+    /// <param name="inner">The exception that revealed it, if any.</param>
+    /// <returns>The exception: "'run.mhcckpt' has an invalid checkpoint: …".</returns>
+    public static InvalidDataException Invalid(string sourceName, string kind, string problem, Exception? inner = null) =>
+        new($"'{sourceName}' has an invalid {kind}: {problem}.", inner);
 
     /// <summary>The error for a file that ends early.</summary>
     public static InvalidDataException Truncated(string sourceName, Exception? inner, string part = "file") =>

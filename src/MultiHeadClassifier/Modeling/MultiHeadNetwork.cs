@@ -1,4 +1,5 @@
 using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Internal;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
@@ -25,9 +26,12 @@ namespace MultiHeadClassifier.Modeling;
 public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
 {
     // Component names are state-dict key prefixes (backbone.…, heads.weight, heads.bias), part of the model file format.
-    [ComponentName(Name = "backbone")]
+    private const string BackboneName = "backbone";
+    private const string HeadsName = "heads";
+
+    [ComponentName(Name = BackboneName)]
     private readonly nn.Module<Tensor, Tensor> _backbone;
-    [ComponentName(Name = "heads")]
+    [ComponentName(Name = HeadsName)]
     private readonly FusedHeadLayer _heads;
     private readonly Dictionary<string, (long Offset, int Outputs, long Row, long Rows)> _slices;
 
@@ -111,6 +115,28 @@ public sealed class MultiHeadNetwork : nn.Module<Tensor, Tensor>
     /// <param name="input">[batch, features], already standardised.</param>
     /// <returns>Logits keyed by head name.</returns>
     public IReadOnlyDictionary<string, Tensor> ForwardHeads(Tensor input) => SplitHeads(forward(input));
+
+    /// <summary>
+    /// The state-dict declarations of a network, computed without creating one: the backbone's keys under
+    /// <c>backbone.</c>, then <c>heads.weight</c> [rows, backbone width] and <c>heads.bias</c> [ΣO] (rows = ΣO
+    /// without CORAL heads; a CORAL head has one row for its K−1 outputs).
+    /// </summary>
+    /// <param name="backbone">The backbone's declarations, keys relative to the backbone.</param>
+    /// <param name="backboneOutputWidth">The backbone's output width.</param>
+    /// <param name="heads">The heads.</param>
+    /// <returns>Key, element type and shape of every parameter and buffer.</returns>
+    internal static List<TensorSpec> StateDictSpecs(IEnumerable<TensorSpec> backbone, long backboneOutputWidth, IReadOnlyList<HeadDefinition> heads)
+    {
+        var dtype = get_default_dtype();
+        long rows = heads.Sum(FusedHeadLayer.RowCount);
+        long outputs = heads.Sum(h => (long)h.OutputCount);
+        return
+        [
+            .. backbone.Select(s => s with { Name = $"{BackboneName}.{s.Name}" }),
+            new($"{HeadsName}.weight", dtype, [rows, backboneOutputWidth]),
+            new($"{HeadsName}.bias", dtype, [outputs]),
+        ];
+    }
 
     /// <summary>The fused head layer, for re-initialisation.</summary>
     internal FusedHeadLayer HeadLayer => _heads;

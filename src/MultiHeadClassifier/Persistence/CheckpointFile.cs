@@ -19,6 +19,16 @@ namespace MultiHeadClassifier.Persistence;
 /// early-stopping best weights (empty when none); then the SHA-256 of everything after the version, checked
 /// before anything is interpreted.
 /// </para>
+/// <para>
+/// Loading proves the checkpoint self-consistent before any of it reaches libtorch: the model as
+/// <see cref="ModelFile"/> checks it; the optimizer state's name, step count and moments (each of exactly the
+/// model's trainable parameter count, finite, checked before any tensor is allocated for them); both generator
+/// states (the length and position libtorch's <c>set_state</c> accepts, since it aborts the process on any other);
+/// the best weights (exactly the model's state-dict keys, element types and shapes, finite); and the epoch list and
+/// early-stopping state (epochs numbered 1, 2, 3, … with finite losses for exactly the model's heads, a best epoch
+/// among them exactly when there are best weights). Anything else is an <see cref="InvalidDataException"/> naming the
+/// file and the field.
+/// </para>
 /// <para>Thread-safety: the static members are thread-safe; one instance must not save from two threads at once.</para>
 /// </remarks>
 public sealed class CheckpointFile : ICheckpointStore
@@ -32,6 +42,11 @@ public sealed class CheckpointFile : ICheckpointStore
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter() },
+
+        // A file this library writes has every property once. A repeated one is ambiguous (other readers may take the
+        // first where this one takes the last), and a missing epoch field would silently become 0.
+        AllowDuplicateProperties = false,
+        RespectRequiredConstructorParameters = true,
     };
 
     /// <summary>Creates a store that writes checkpoints to <paramref name="path"/>.</summary>
@@ -71,7 +86,8 @@ public sealed class CheckpointFile : ICheckpointStore
     /// <param name="device">The device to load onto. Default "cpu".</param>
     /// <returns>The checkpoint; the caller owns and disposes its model.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a checkpoint, is truncated or corrupt, or has a newer format version.</exception>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint, is truncated or corrupt, has a newer format version, or is not self-consistent (see the remarks on <see cref="CheckpointFile"/>); the message names the file and the field.</exception>
+    /// <exception cref="ArgumentException">The model has a custom backbone and no factory was given.</exception>
     public static TrainingCheckpoint Load(string path, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
     {
         using var stream = FileSections.OpenExisting(path, "Checkpoint");
@@ -122,6 +138,7 @@ public sealed class CheckpointFile : ICheckpointStore
     /// <param name="device">The device to load onto. Default "cpu".</param>
     /// <returns>The checkpoint.</returns>
     /// <exception cref="InvalidDataException">See <see cref="Load"/>.</exception>
+    /// <exception cref="ArgumentException">See <see cref="Load"/>.</exception>
     public static TrainingCheckpoint Read(Stream stream, string sourceName, Func<nn.Module<Tensor, Tensor>>? customBackbone = null, string device = "cpu")
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -137,7 +154,14 @@ public sealed class CheckpointFile : ICheckpointStore
             EpochsWithoutImprovement = metadata.EpochsWithoutImprovement,
             BestWeights = sections.BestWeights.Length == 0 ? null : sections.BestWeights,
         };
-        return new TrainingCheckpoint(model, state, metadata.Optimizer, sections.Optimizer, sections.Shuffle, sections.Dropout, sourceName);
+        var checkpoint = new TrainingCheckpoint(model, state, metadata.Optimizer, sections.Optimizer, sections.Shuffle, sections.Dropout, sourceName);
+        if (checkpoint.FindProblem() is { } problem)
+        {
+            model.Dispose();
+            throw FileSections.Invalid(sourceName, "checkpoint", problem);
+        }
+
+        return checkpoint;
     }
 
     private static Sections ReadSections(Stream stream, string sourceName)
@@ -148,13 +172,15 @@ public sealed class CheckpointFile : ICheckpointStore
         {
             byte[] json = FileSections.ReadSection(reader, sourceName, "metadata");
             var metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json, Json);
-            return new Sections(
+            var sections = new Sections(
                 metadata,
                 FileSections.ReadSection(reader, sourceName, "model"),
                 FileSections.ReadSection(reader, sourceName, "optimizer"),
                 FileSections.ReadSection(reader, sourceName, "shuffle generator"),
                 FileSections.ReadSection(reader, sourceName, "dropout generator"),
                 FileSections.ReadSection(reader, sourceName, "best weights"));
+            FileSections.RequireEnd(reader, sourceName, "checkpoint");
+            return sections;
         }
         catch (EndOfStreamException e)
         {
@@ -173,9 +199,7 @@ public sealed class CheckpointFile : ICheckpointStore
         {
             null => "no metadata",
             { Epochs: null } => "no epoch list",
-            _ when metadata.Epochs.Select((e, i) => e is null || e.Epoch != i + 1 || e.TrainHeadLosses is null).Any(bad => bad) => "an epoch list that is not numbered 1, 2, 3, …",
             _ when !Enum.IsDefined(metadata.Optimizer) => "an unknown optimizer",
-            _ when sections.Shuffle.Length == 0 || sections.Dropout.Length == 0 => "no generator state",
             _ => null,
         };
         if (problem is not null)

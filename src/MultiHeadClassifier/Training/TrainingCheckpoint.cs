@@ -1,4 +1,5 @@
 using System.Text;
+using MultiHeadClassifier.Internal;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Training.Optimization;
 using TorchSharp;
@@ -78,13 +79,32 @@ public sealed class TrainingCheckpoint
             optimizerState = buffer.ToArray();
         }
 
-        return new TrainingCheckpoint(model, state.Clone(), kind, optimizerState, GeneratorState(shuffle), GeneratorState(dropout), "the running training");
+        return new TrainingCheckpoint(model, state.Clone(), kind, optimizerState, StateOf(shuffle), StateOf(dropout), "the running training");
     }
+
+    /// <summary>
+    /// Checks that everything besides the model fits the model, before any of it reaches libtorch: the optimizer
+    /// state (its name, step and moments, each of the model's trainable parameter count), both generator states (as
+    /// libtorch's <c>set_state</c> accepts them without aborting the process), the early-stopping best weights (the
+    /// model's own state-dict keys, element types and shapes, finite values) and the epoch list.
+    /// </summary>
+    /// <returns>Null when consistent; otherwise the first problem, naming the field.</returns>
+    internal string? FindProblem() =>
+        FindOptimizerProblem()
+        ?? GeneratorState.FindProblem(ShuffleState, "the shuffle generator state")
+        ?? GeneratorState.FindProblem(DropoutState, "the dropout generator state")
+        ?? FindBestWeightsProblem()
+        ?? State.FindProblem(Model.Heads);
 
     /// <summary>Restores the optimizer's state.</summary>
     /// <exception cref="InvalidDataException">The state is corrupt or does not match the model.</exception>
     internal void RestoreOptimizer(FlatOptimizer optimizer)
     {
+        if (FindOptimizerProblem() is { } problem)
+        {
+            throw FileSections.Invalid(SourceName, "checkpoint", problem);
+        }
+
         try
         {
             using var reader = new BinaryReader(new MemoryStream(OptimizerState, writable: false));
@@ -106,6 +126,12 @@ public sealed class TrainingCheckpoint
 
     private void RestoreGenerator(Generator generator, byte[] state)
     {
+        // libtorch aborts the process on a state it rejects; only a state that passes this check reaches it.
+        if (GeneratorState.FindProblem(state, "a random generator state") is { } problem)
+        {
+            throw FileSections.Invalid(SourceName, "checkpoint", problem);
+        }
+
         try
         {
             using var tensor = torch.tensor(state);
@@ -117,9 +143,26 @@ public sealed class TrainingCheckpoint
         }
     }
 
-    private static byte[] GeneratorState(Generator generator)
+    private static byte[] StateOf(Generator generator)
     {
         using var state = generator.get_state();
         return state.data<byte>().ToArray();
+    }
+
+    private string? FindOptimizerProblem() =>
+        OptimizerFactory.FindStateProblem(Optimizer, OptimizerState, FlatParameters.CountTrainable(Model.Network.parameters()));
+
+    /// <summary>The best weights are loaded into the model when training ends: they must declare exactly its state dict.</summary>
+    private string? FindBestWeightsProblem()
+    {
+        if (State.BestWeights is not { } best)
+        {
+            return null;
+        }
+
+        const string part = "the best-weights state dict";
+        return StateDict.ReadDeclarations(best, part, out var entries)
+            ?? StateDict.FindMismatch(entries, StateDict.Specs(Model.Network), part, "the model")
+            ?? StateDict.FindNonFinite(best, entries, part);
     }
 }

@@ -29,7 +29,7 @@ public sealed class ModelFileTests : IDisposable
         };
         var model = MultiHeadModel.Create(8, heads, new MultiHeadModelOptions { Seed = 1, Backbone = new() { HiddenSizes = [16, 8], LayerNorm = true, Activation = Activation.GELU, Dropout = 0.1 } });
         new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 2, Seed = 1 }).Fit(model, TestData.Ratings(300, seed: 1));
-        model.Temperatures = new FittedTemperatures(new Dictionary<string, double> { ["plot"] = 1.5 }, afterPriorCorrection: false, new DataFingerprint(300, "ab"));
+        model.Temperatures = new FittedTemperatures(new Dictionary<string, double> { ["plot"] = 1.5 }, afterPriorCorrection: false, DataFingerprint.Of(TestData.Ratings(10, seed: 1)));
         return model;
     }
 
@@ -234,7 +234,8 @@ public sealed class ModelFileTests : IDisposable
         var act = () => MultiHeadModel.Load(path, () => nn.Sequential(nn.Linear(8, 4), nn.Tanh(), nn.Linear(4, 6)));
 
         // Assert
-        act.Should().Throw<InvalidDataException>().WithMessage("*weights*do not match the model architecture*");
+        act.Should().Throw<InvalidDataException>().WithMessage(
+            $"'{path}' has an invalid model: the state dict has 'backbone.0.weight' with shape [6, 8], but the model built from the custom backbone and the metadata needs [4, 8].");
     }
 
     [Fact]

@@ -13,6 +13,12 @@ internal sealed class FlatAdam : FlatOptimizer
     private const double Beta2 = 0.999;
     private const double Epsilon = 1e-8;
 
+    /// <summary>
+    /// The largest step count a state may have: 2^53, the last integer a double (the bias corrections' exponent) counts
+    /// exactly; a larger one would overflow into a negative exponent and NaN weights long before it could be reached.
+    /// </summary>
+    private const long MaxStep = 1L << 53;
+
     private readonly bool _decoupled;
     private readonly Tensor _average;
     private readonly Tensor _squaredAverage;
@@ -26,7 +32,36 @@ internal sealed class FlatAdam : FlatOptimizer
         _squaredAverage = zeros_like(parameters.Values);
     }
 
-    private string Name => _decoupled ? "AdamW" : "Adam";
+    private string Name => StateName(_decoupled);
+
+    /// <summary>
+    /// Checks a state written by <see cref="Save"/>, allocating nothing: the name, a step count from 0 to
+    /// <see cref="MaxStep"/>, and two moments of <paramref name="parameterCount"/> finite values, the second none below 0.
+    /// </summary>
+    /// <param name="reader">A reader over <paramref name="state"/>, at its start.</param>
+    /// <param name="state">The state.</param>
+    /// <param name="decoupledWeightDecay">AdamW rather than Adam.</param>
+    /// <param name="parameterCount">The model's trainable parameter count.</param>
+    /// <returns>Null when the state fits; otherwise the first problem.</returns>
+    public static string? FindStateProblem(BinaryReader reader, ReadOnlySpan<byte> state, bool decoupledWeightDecay, long parameterCount)
+    {
+        string? problem = CheckName(reader, StateName(decoupledWeightDecay));
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        long step = reader.ReadInt64();
+        if (step is < 0 or > MaxStep)
+        {
+            return $"the optimizer's step count is {step}; it must be 0 to 2^53";
+        }
+
+        return CheckTensor(reader, state, parameterCount, "first moment", nonNegative: false)
+            ?? CheckTensor(reader, state, parameterCount, "second moment", nonNegative: true);
+    }
+
+    private static string StateName(bool decoupled) => decoupled ? "AdamW" : "Adam";
 
     public override void Step()
     {

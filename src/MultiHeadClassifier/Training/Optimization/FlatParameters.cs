@@ -16,7 +16,7 @@ internal sealed class FlatParameters : IDisposable
 
     public FlatParameters(IEnumerable<Parameter> parameters)
     {
-        _parameters = [.. parameters.Where(p => p.requires_grad).Distinct(ReferenceEqualityComparer.Instance).Cast<Parameter>()];
+        _parameters = Trainable(parameters);
         if (_parameters.Length == 0)
         {
             throw new ArgumentException("The model has no trainable parameters.", nameof(parameters));
@@ -47,6 +47,11 @@ internal sealed class FlatParameters : IDisposable
         }
     }
 
+    /// <summary>How many values the flat buffer of <paramref name="parameters"/> holds: the optimizer state's length per moment.</summary>
+    /// <param name="parameters">A module's parameters.</param>
+    /// <returns>The element count of the distinct trainable parameters.</returns>
+    public static long CountTrainable(IEnumerable<Parameter> parameters) => Trainable(parameters).Sum(p => p.numel());
+
     /// <summary>All trainable values, flat.</summary>
     public Tensor Values { get; }
 
@@ -76,6 +81,9 @@ internal sealed class FlatParameters : IDisposable
 
         return norm;
     }
+
+    private static Parameter[] Trainable(IEnumerable<Parameter> parameters) =>
+        [.. parameters.Where(p => p.requires_grad).Distinct(ReferenceEqualityComparer.Instance).Cast<Parameter>()];
 
     /// <summary>Detaches the gradient views, so the gradient buffer is freed; the parameters keep their values.</summary>
     public void Dispose()

@@ -8,6 +8,8 @@ namespace MultiHeadClassifier.Training.Optimization;
 /// </summary>
 internal sealed class FlatSgd : FlatOptimizer
 {
+    private const string StateName = "Sgd";
+
     private readonly double _momentum;
     private readonly Tensor _buffer;
     private bool _hasBuffer;
@@ -17,6 +19,28 @@ internal sealed class FlatSgd : FlatOptimizer
     {
         _momentum = momentum;
         _buffer = zeros_like(parameters.Values);
+    }
+
+    /// <summary>
+    /// Checks a state written by <see cref="Save"/>, allocating nothing: the name, a momentum flag of 0 or 1, and a
+    /// momentum buffer of <paramref name="parameterCount"/> finite values.
+    /// </summary>
+    /// <param name="reader">A reader over <paramref name="state"/>, at its start.</param>
+    /// <param name="state">The state.</param>
+    /// <param name="parameterCount">The model's trainable parameter count.</param>
+    /// <returns>Null when the state fits; otherwise the first problem.</returns>
+    public static string? FindStateProblem(BinaryReader reader, ReadOnlySpan<byte> state, long parameterCount)
+    {
+        string? problem = CheckName(reader, StateName);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        byte hasBuffer = reader.ReadByte();
+        return hasBuffer > 1
+            ? $"the optimizer's momentum flag is {hasBuffer}, neither 0 nor 1"
+            : CheckTensor(reader, state, parameterCount, "momentum buffer", nonNegative: false);
     }
 
     public override void Step()
@@ -50,14 +74,14 @@ internal sealed class FlatSgd : FlatOptimizer
 
     public override void Save(BinaryWriter writer)
     {
-        writer.Write("Sgd");
+        writer.Write(StateName);
         writer.Write(_hasBuffer);
         WriteTensor(writer, _buffer);
     }
 
     public override void Load(BinaryReader reader)
     {
-        ExpectName(reader, "Sgd");
+        ExpectName(reader, StateName);
         _hasBuffer = reader.ReadBoolean();
         ReadTensor(reader, _buffer, "momentum buffer");
     }
