@@ -38,7 +38,7 @@ public static class EvaluateCommand
         var rule = OptionParsers.Decision(decisionName);
         using var model = ModelDirectory.Load(modelDir);
         var (_, data) = ModelInputs.Read(model, dataPath, withLabels: true);
-        ModelInputs.PrepareCorrection(model, correction, correctionDataPath);
+        ModelInputs.PrepareCorrection(model, correction, correctionDataPath, ProgressLogger.For(context));
         var report = ModelEvaluator.Evaluate(model.Model, data, correction, rule);
         WriteFile(jsonPath, report.ToJson());
         context.Stdout.WriteLine(report.ToTable());
