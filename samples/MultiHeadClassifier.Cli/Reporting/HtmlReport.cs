@@ -298,8 +298,12 @@ public static class HtmlReport
             });
         }
 
-        var histogram = plot.Add.Bars(counts);
-        histogram.Axes.YAxis = plot.Axes.Right;
+        if (counts.Count > 0)
+        {
+            var histogram = plot.Add.Bars(counts);
+            histogram.Axes.YAxis = plot.Axes.Right;
+        }
+
         plot.Axes.SetLimitsY(0, largest * 3.0, plot.Axes.Right);
         plot.Axes.Right.Label.Text = "rows per bin";
         AddBins(plot, bins, largest, minimumBinCount, Colors.SteelBlue);

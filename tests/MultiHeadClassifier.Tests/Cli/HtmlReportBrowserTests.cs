@@ -39,6 +39,9 @@ public sealed class HtmlReportBrowserTests(ReportWorkspace reports) : IClassFixt
         {
             var section = browser.Page.Locator($"section.head[data-head=\"{head}\"]");
             (await section.Locator("h2").InnerTextAsync()).Should().StartWith($"Head {head} (K=5");
+            int[] counts = [.. json.RootElement.GetProperty("heads").GetProperty(head).GetProperty("reliability").EnumerateArray().Select(b => b.GetProperty("count").GetInt32())];
+            (await section.Locator("p.note").InnerTextAsync()).Should().Contain(
+                $"After correction, {counts.Count(c => c is > 0 and < 10)} of {counts.Count(c => c > 0)} non-empty bins have fewer than 10 rows.");
             foreach (string key in ScalarKeys)
             {
                 string expected = Format(json.RootElement.GetProperty("heads").GetProperty(head).GetProperty(key));
