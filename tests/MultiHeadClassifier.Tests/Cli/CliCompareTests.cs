@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MultiHeadClassifier.Tests.Cli;
 
-/// <summary><c>mhc evaluate --model a/ --model b/</c>: the <c>models</c> JSON and its checks.</summary>
+/// <summary><c>mhc evaluate --model a/ --model b/</c>: the <c>models</c> JSON and its checks; and the report option <c>--min-bin-count</c>.</summary>
 public sealed class CliCompareTests(ReportWorkspace reports) : IClassFixture<ReportWorkspace>
 {
     [Fact]
@@ -62,5 +62,16 @@ public sealed class CliCompareTests(ReportWorkspace reports) : IClassFixture<Rep
         // Assert
         result.ExitCode.Should().Be(2);
         result.Stderr.Should().Contain($"--model {narrow}: its heads plot (K=5), acting (K=5) differ from those of --model {reports.ModelA}");
+    }
+
+    [Fact]
+    public void When_the_minimum_bin_count_is_below_one_it_should_fail_naming_the_option()
+    {
+        // Act
+        var result = reports.Workspace.Run("evaluate", "--model", reports.ModelA, "--data", reports.Workspace.TestCsv, "--json", reports.Workspace.PathOf("y.json"), "--report", reports.Workspace.PathOf("y.html"), "--min-bin-count", "0");
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("--min-bin-count: 0 is not a number of rows");
     }
 }
