@@ -1,56 +1,168 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using MultiHeadClassifier.Cli.Reporting;
 using MultiHeadClassifier.Corrections;
+using MultiHeadClassifier.Decisions;
 using MultiHeadClassifier.Evaluation;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
-/// <summary><c>mhc evaluate</c>: metrics of a model on labelled CSV data, as JSON and optionally an HTML report.</summary>
+/// <summary>
+/// <c>mhc evaluate</c>: metrics of a model on labelled CSV data, as JSON and optionally an HTML report. With
+/// <c>--model</c> given more than once, the models are compared side by side on the same data: the JSON becomes
+/// <c>{"models": [{"model": "&lt;dir&gt;", "heads": {…}, "mean": {…}}, …]}</c>, each entry what the model alone would
+/// give, and the report marks the best value of each metric.
+/// </summary>
 public static class EvaluateCommand
 {
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
     /// <summary>Builds the command.</summary>
     /// <param name="context">Output writers.</param>
     /// <returns>The command.</returns>
     public static Command Create(CliContext context)
     {
-        var modelDir = new Option<string>("--model") { Description = "Model directory written by 'mhc train'.", Required = true };
+        var modelDirs = new Option<string[]>("--model")
+        {
+            Description = "Model directory written by 'mhc train'; give it more than once to compare models on the same data.",
+            Required = true,
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
         var data = new Option<string>("--data") { Description = "Labelled CSV with the model's feature and head columns.", Required = true };
         var json = new Option<string>("--json") { Description = "Output JSON file with per-head and mean metrics.", Required = true };
         var correction = new Option<string>("--correction") { Description = "none|prior|temperature|prior+temperature.", DefaultValueFactory = _ => "none" };
         var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV on which to fit temperatures (--calibration-data is the earlier name)." };
         var decision = new Option<string>("--decision") { Description = "argmax|median|expected-value|balanced|thresholds (expected is the earlier name of expected-value; thresholds needs --correction-data).", DefaultValueFactory = _ => "argmax" };
         var report = new Option<string?>("--report") { Description = "Output self-contained HTML report." };
-        var command = new Command("evaluate", "Evaluate a model on labelled CSV data.") { modelDir, data, json, correction, correctionData, decision, report };
+        var minBinCount = new Option<int>("--min-bin-count")
+        {
+            Description = $"Reliability bins with fewer rows are drawn hollow in the report (default {HtmlReport.DefaultMinimumBinCount}).",
+            DefaultValueFactory = _ => HtmlReport.DefaultMinimumBinCount,
+        };
+        var command = new Command("evaluate", "Evaluate a model, or compare models, on labelled CSV data.") { modelDirs, data, json, correction, correctionData, decision, report, minBinCount };
         command.SetAction(p => Run(
             context,
-            p.GetValue(modelDir)!,
-            p.GetValue(data)!,
-            p.GetValue(json)!,
-            OptionParsers.Correction(p.GetValue(correction)!),
-            p.GetValue(correctionData),
-            p.GetValue(decision)!,
-            p.GetValue(report)));
+            new EvaluateSettings(
+                p.GetValue(modelDirs)!,
+                p.GetValue(data)!,
+                p.GetValue(json)!,
+                OptionParsers.Correction(p.GetValue(correction)!),
+                p.GetValue(correctionData),
+                p.GetValue(decision)!,
+                p.GetValue(report),
+                p.GetValue(minBinCount))));
         return command;
     }
 
-    private static int Run(CliContext context, string modelDir, string dataPath, string jsonPath, LogitCorrection correction, string? correctionDataPath, string decisionName, string? reportPath)
+    private static int Run(CliContext context, EvaluateSettings settings)
     {
-        var rule = OptionParsers.Decision(decisionName);
-        using var model = ModelDirectory.Load(modelDir);
-        var (_, data) = ModelInputs.Read(model, dataPath, withLabels: true);
-        ModelInputs.PrepareCorrection(model, correction, correctionDataPath);
-        rule = ModelInputs.PrepareDecision(model, rule, correction, correctionDataPath);
-        var report = ModelEvaluator.Evaluate(model.Model, data, correction, rule);
-        WriteFile(jsonPath, report.ToJson());
-        context.Stdout.WriteLine(report.ToTable());
-        if (reportPath is not null)
+        var rule = OptionParsers.Decision(settings.Decision);
+        if (settings.MinimumBinCount < 1)
         {
-            var before = correction == LogitCorrection.None ? report : ModelEvaluator.Evaluate(model.Model, data, LogitCorrection.None, rule);
-            WriteFile(reportPath, HtmlReport.Build(model.Model, before, report, correction, decisionName, Path.GetFileName(dataPath)));
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--min-bin-count: {settings.MinimumBinCount} is not a number of rows (give 1 or more)."));
         }
 
-        context.Stdout.WriteLine($"Wrote {jsonPath}{(reportPath is null ? string.Empty : " and " + reportPath)}.");
+        var models = new List<ModelDirectory>();
+        try
+        {
+            foreach (string dir in settings.ModelDirs)
+            {
+                models.Add(ModelDirectory.Load(dir));
+            }
+
+            RequireSameHeads(settings.ModelDirs, models);
+            var evaluated = models.Select((model, i) => Evaluate(context, settings, model, settings.ModelDirs[i], rule)).ToList();
+            if (evaluated.Count == 1)
+            {
+                var (_, after, before) = evaluated[0];
+                WriteFile(settings.JsonPath, after.ToJson());
+                context.Stdout.WriteLine(after.ToTable());
+                if (settings.ReportPath is not null)
+                {
+                    WriteFile(settings.ReportPath, HtmlReport.Build(models[0].Model, before!, after, settings.Correction, settings.Decision, Path.GetFileName(settings.DataPath), settings.MinimumBinCount));
+                }
+            }
+            else
+            {
+                WriteFile(settings.JsonPath, ComparisonJson(evaluated.Select(e => (e.Name, e.After))));
+                foreach (var (name, after, _) in evaluated)
+                {
+                    context.Stdout.WriteLine($"model {name}:");
+                    context.Stdout.WriteLine(after.ToTable());
+                }
+
+                if (settings.ReportPath is not null)
+                {
+                    var compared = evaluated.Select((e, i) => new ComparedModel(e.Name, models[i].Model, e.Before!, e.After)).ToList();
+                    WriteFile(settings.ReportPath, HtmlReport.BuildComparison(compared, settings.Correction, settings.Decision, Path.GetFileName(settings.DataPath), settings.MinimumBinCount));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var model in models)
+            {
+                model.Dispose();
+            }
+        }
+
+        context.Stdout.WriteLine($"Wrote {settings.JsonPath}{(settings.ReportPath is null ? string.Empty : " and " + settings.ReportPath)}.");
         return 0;
+    }
+
+    /// <summary>One model's evaluation after the correction and, when a report is asked for, without it.</summary>
+    private static (string Name, EvaluationReport After, EvaluationReport? Before) Evaluate(CliContext context, EvaluateSettings settings, ModelDirectory model, string name, DecisionRule rule)
+    {
+        var (_, data) = ModelInputs.Read(model, settings.DataPath, withLabels: true);
+        ModelInputs.PrepareCorrection(model, settings.Correction, settings.CorrectionDataPath, ProgressLogger.For(context));
+        rule = ModelInputs.PrepareDecision(model, rule, settings.Correction, settings.CorrectionDataPath);
+        var after = ModelEvaluator.Evaluate(model.Model, data, settings.Correction, rule);
+        var before = settings.ReportPath is null ? null
+            : settings.Correction == LogitCorrection.None ? after
+            : ModelEvaluator.Evaluate(model.Model, data, LogitCorrection.None, rule);
+        return (name, after, before);
+    }
+
+    /// <summary>Models compared side by side must have the same heads, with the same class counts.</summary>
+    private static void RequireSameHeads(IReadOnlyList<string> dirs, IReadOnlyList<ModelDirectory> models)
+    {
+        static string Describe(ModelDirectory m) => string.Join(", ", m.Model.Heads.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Name} (K={h.ClassCount})")));
+        string first = Describe(models[0]);
+        for (int i = 1; i < models.Count; i++)
+        {
+            var expected = models[0].Model.Heads.Select(h => (h.Name, h.ClassCount)).OrderBy(h => h.Name, StringComparer.Ordinal);
+            var actual = models[i].Model.Heads.Select(h => (h.Name, h.ClassCount)).OrderBy(h => h.Name, StringComparer.Ordinal);
+            if (!expected.SequenceEqual(actual))
+            {
+                throw new CliException($"--model {dirs[i]}: its heads {Describe(models[i])} differ from those of --model {dirs[0]}, {first}; models compared side by side need the same heads and class counts.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>{"models": [{"model": name, "heads": …, "mean": …}, …]}</c>: each entry's "heads" and "mean" are exactly
+    /// the single-model JSON of that model.
+    /// </summary>
+    private static string ComparisonJson(IEnumerable<(string Name, EvaluationReport Report)> models)
+    {
+        var array = new JsonArray();
+        foreach (var (name, report) in models)
+        {
+            var single = JsonNode.Parse(report.ToJson())!.AsObject();
+            var entry = new JsonObject { ["model"] = name };
+            foreach (var (key, value) in single.ToList())
+            {
+                single.Remove(key);
+                entry[key] = value;
+            }
+
+            array.Add(entry);
+        }
+
+        return new JsonObject { ["models"] = array }.ToJsonString(IndentedJson);
     }
 
     private static void WriteFile(string path, string text)
@@ -63,4 +175,14 @@ public static class EvaluateCommand
 
         File.WriteAllText(path, text);
     }
+
+    private sealed record EvaluateSettings(
+        string[] ModelDirs,
+        string DataPath,
+        string JsonPath,
+        LogitCorrection Correction,
+        string? CorrectionDataPath,
+        string Decision,
+        string? ReportPath,
+        int MinimumBinCount);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
@@ -31,8 +32,9 @@ public static class ModelInputs
     /// <param name="model">The model directory.</param>
     /// <param name="correction">The correction.</param>
     /// <param name="correctionDataPath">The held-out CSV for temperatures, or null.</param>
+    /// <param name="logger">Receives the fit's warnings (a temperature at a search bound, a head without held-out labels); null for none.</param>
     /// <exception cref="CliException">Temperatures are needed but neither given nor stored.</exception>
-    public static void PrepareCorrection(ModelDirectory model, LogitCorrection correction, string? correctionDataPath)
+    public static void PrepareCorrection(ModelDirectory model, LogitCorrection correction, string? correctionDataPath, ILogger? logger = null)
     {
         if (!correction.HasFlag(LogitCorrection.Temperature))
         {
@@ -43,7 +45,7 @@ public static class ModelInputs
         if (correctionDataPath is not null)
         {
             var (_, heldOut) = Read(model, correctionDataPath, withLabels: true);
-            model.Model.Temperatures = ModelCorrections.FitTemperatures(model.Model, heldOut, afterPrior);
+            model.Model.Temperatures = ModelCorrections.FitTemperatures(model.Model, heldOut, afterPrior, logger);
             return;
         }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Cli.Reporting;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Decisions;
 using MultiHeadClassifier.Heads;
@@ -41,7 +42,7 @@ public static class PredictCommand
     {
         using var model = ModelDirectory.Load(modelDir);
         var (_, data) = ModelInputs.Read(model, dataPath, withLabels: false);
-        ModelInputs.PrepareCorrection(model, correction, correctionDataPath);
+        ModelInputs.PrepareCorrection(model, correction, correctionDataPath, ProgressLogger.For(context));
         rule = ModelInputs.PrepareDecision(model, rule, correction, correctionDataPath);
         var logits = ModelCorrections.Apply(model.Model, model.Model.Predict(data), correction);
         var columns = kind == "labels" ? LabelColumns(model.Model, logits, rule) : ScoreColumns(model.Model.Heads, logits, kind);

@@ -123,7 +123,10 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
         run.Save(settings.CheckpointRunPath);
     }
 
-    /// <summary>Trains with a progress bar on a terminal, or one log line per epoch otherwise.</summary>
+    /// <summary>
+    /// Trains with a progress bar on a terminal, or plain lines otherwise; either way the trainer's log (epochs,
+    /// early stopping, checkpoints, warnings) goes to the same display through <see cref="ProgressLogger"/>.
+    /// </summary>
     private TrainingHistory Train(MultiHeadModel model, TrainingCheckpoint? checkpoint, TrainInputs inputs, MultiHeadTrainerOptions options)
     {
         string heads = string.Join(", ", inputs.Heads.Select(h => $"{h.Name} (K={h.ClassCount})"));
@@ -136,11 +139,12 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
         TrainingHistory Fit(MultiHeadTrainer trainer) => checkpoint is null
             ? trainer.Fit(model, inputs.Train, inputs.Valid, context.CancellationToken)
             : trainer.Resume(checkpoint, inputs.Train, inputs.Valid, context.CancellationToken);
+        options = options with { Logger = ProgressLogger.For(context) };
         try
         {
             return context.Interactive
                 ? WithProgressBar(options, Fit)
-                : Fit(new MultiHeadTrainer(options with { Callbacks = [new PlainLogCallback(context.Stdout)] }));
+                : Fit(new MultiHeadTrainer(options));
         }
         catch (TrainingCanceledException e)
         {

@@ -4,7 +4,10 @@ using Spectre.Console;
 
 namespace MultiHeadClassifier.Cli.Reporting;
 
-/// <summary>Drives a Spectre.Console progress task: epoch, batch, loss and (through the column) the ETA.</summary>
+/// <summary>
+/// Drives a Spectre.Console progress task: epoch, batch, loss and (through the column) the ETA. The epoch lines
+/// above the bar come from the trainer's log, through <see cref="ProgressLogger"/>.
+/// </summary>
 /// <param name="task">The task to advance; its max value is set at the start of training.</param>
 public sealed class SpectreProgressCallback(ProgressTask task) : TrainingCallback
 {
@@ -17,13 +20,5 @@ public sealed class SpectreProgressCallback(ProgressTask task) : TrainingCallbac
         int perEpoch = args.BatchesPerEpoch ?? 1;
         task.Value = ((args.Epoch - 1) * (double)perEpoch) + Math.Min(args.Batch, perEpoch);
         task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {args.Epoch}/{args.Epochs} batch {args.Batch}/{perEpoch} loss {args.Loss:F4}");
-    }
-
-    /// <inheritdoc />
-    public override void OnEpochEnd(EpochEndArgs args)
-    {
-        var s = args.Summary;
-        string valid = s.ValidationLoss is { } v ? string.Create(CultureInfo.InvariantCulture, $" valid {v:F4}") : string.Empty;
-        AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"epoch {s.Epoch}/{args.Epochs} train {s.TrainLoss:F4}{valid}")));
     }
 }

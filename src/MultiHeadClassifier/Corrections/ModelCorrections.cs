@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
@@ -97,10 +99,27 @@ public static class ModelCorrections
     /// <param name="afterPriorCorrection">Fit on prior-corrected logits (default true, for <see cref="LogitCorrection.PriorAndTemperature"/>) or on raw logits (for <see cref="LogitCorrection.Temperature"/>).</param>
     /// <returns>The temperatures, their basis and the held-out data's fingerprint.</returns>
     /// <exception cref="ArgumentException">The data does not fit the model.</exception>
-    public static FittedTemperatures FitTemperatures(MultiHeadModel model, MultiHeadDataset heldOut, bool afterPriorCorrection = true)
+    public static FittedTemperatures FitTemperatures(MultiHeadModel model, MultiHeadDataset heldOut, bool afterPriorCorrection = true) =>
+        FitTemperatures(model, heldOut, afterPriorCorrection, logger: null);
+
+    /// <summary>
+    /// Fits one temperature per head as <see cref="FitTemperatures(MultiHeadModel, MultiHeadDataset, bool)"/> does,
+    /// and logs each head's temperature (Debug) and warnings: a head without labelled held-out rows (T = 1), and
+    /// a temperature at a bound of the search (<see cref="TemperatureCorrection.MinimumTemperature"/> or
+    /// <see cref="TemperatureCorrection.MaximumTemperature"/>), where the NLL was still falling and the fit is
+    /// not trustworthy. Pass the trainer's <c>MultiHeadTrainerOptions.Logger</c> to keep one log.
+    /// </summary>
+    /// <param name="model">A trained model.</param>
+    /// <param name="heldOut">Held-out labelled rows (not the training data).</param>
+    /// <param name="afterPriorCorrection">Fit on prior-corrected logits (true) or on raw logits (false).</param>
+    /// <param name="logger">Where to log; null logs nothing.</param>
+    /// <returns>The temperatures, their basis and the held-out data's fingerprint.</returns>
+    /// <exception cref="ArgumentException">The data does not fit the model.</exception>
+    public static FittedTemperatures FitTemperatures(MultiHeadModel model, MultiHeadDataset heldOut, bool afterPriorCorrection, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(heldOut);
+        logger ??= NullLogger.Instance;
         heldOut.ValidateFor(model.Heads, model.InputWidth, role: "held-out data");
         var raw = model.Predict(heldOut);
         var logits = Apply(model, raw, afterPriorCorrection ? LogitCorrection.Prior : LogitCorrection.None);
@@ -109,9 +128,22 @@ public static class ModelCorrections
         {
             var head = model.Heads[h];
             var labels = heldOut.HeadLabels(h);
-            temperatures[head.Name] = !labels.Any(y => y >= 0) ? 1.0
-                : head.Loss == HeadLoss.CrossEntropy ? TemperatureCorrection.Fit(logits[head.Name], labels)
+            if (!labels.Any(y => y >= 0))
+            {
+                CorrectionLog.TemperatureWithoutLabels(logger, head.Name);
+                temperatures[head.Name] = 1.0;
+                continue;
+            }
+
+            double t = head.Loss == HeadLoss.CrossEntropy
+                ? TemperatureCorrection.Fit(logits[head.Name], labels)
                 : FitOrdinalTemperature(raw[head.Name], head.Loss, labels, afterPriorCorrection ? model.ClassWeights![head.Name] : null);
+            temperatures[head.Name] = t;
+            CorrectionLog.TemperatureFitted(logger, head.Name, t);
+            if (TemperatureCorrection.AtBound(t) is double bound)
+            {
+                CorrectionLog.TemperatureAtBound(logger, head.Name, t, bound);
+            }
         }
 
         return new FittedTemperatures(temperatures, afterPriorCorrection, DataFingerprint.Of(heldOut));

@@ -80,6 +80,21 @@ public static class TemperatureCorrection
         return bestValue < meanNll(1.0) ? Math.Clamp(Math.Exp(bestLogT), MinimumTemperature, MaximumTemperature) : 1.0;
     }
 
+    /// <summary>
+    /// The search bound a fitted temperature sits on (within 10⁻⁶ in ln T, the refinement's reach), or null when it
+    /// lies inside the range.
+    /// </summary>
+    internal static double? AtBound(double temperature)
+    {
+        const double Reach = 1e-6;
+        if (Math.Abs(Math.Log(temperature) - Math.Log(MinimumTemperature)) < Reach)
+        {
+            return MinimumTemperature;
+        }
+
+        return Math.Abs(Math.Log(temperature) - Math.Log(MaximumTemperature)) < Reach ? MaximumTemperature : null;
+    }
+
     /// <summary>The logits (as doubles) and labels of the rows that have a label.</summary>
     /// <exception cref="ArgumentException">No row has a label.</exception>
     private static (double[,] Logits, int[] Labels) LabelledRows(float[,] logits, int[] labels)

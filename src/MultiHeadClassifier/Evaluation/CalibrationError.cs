@@ -3,8 +3,9 @@ using MultiHeadClassifier.Internal;
 namespace MultiHeadClassifier.Evaluation;
 
 /// <summary>
-/// Expected calibration error (ECE) and the reliability diagram behind it, from top-label confidence.
-/// Stateless and thread-safe.
+/// Expected calibration error (ECE) and the reliability diagram behind it, from top-label confidence; and two
+/// variants: class-wise ECE (every class's probability, equal-width bins) and adaptive ECE (top-label confidence,
+/// equal-mass bins). Stateless and thread-safe.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -72,29 +73,182 @@ internal static class CalibrationError
         return ece;
     }
 
+    /// <summary>
+    /// Class-wise ECE (Kull et al., NeurIPS 2019): for every class c in 0..K−1, the ECE of the probability p_c
+    /// against the event "the label is c", over the same <see cref="BinCount"/> equal-width bins; then the
+    /// unweighted mean over all K classes. A class absent from the labels is included: its ECE is the mean
+    /// probability the head gave it, the mass it assigns to something that never happens.
+    /// </summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="probabilities">Class probabilities, rows × K (finite, non-negative, rows summing to 1).</param>
+    /// <returns>The class-wise ECE in [0, 1], or null when no row is labelled.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The probabilities or labels are invalid or their row counts differ.</exception>
+    public static double? ClasswiseCalibrationError(int[] labels, double[,] probabilities)
+    {
+        ArrayChecks.RequireProbabilities(probabilities, nameof(probabilities));
+        LabelledPairs pairs = LabelledPairs.CreateFromLabels(labels, probabilities.GetLength(0), probabilities.GetLength(1));
+        return ClasswiseCalibrationError(ClassReliabilityDiagrams(pairs, probabilities));
+    }
+
+    /// <summary>
+    /// Adaptive ECE: the ECE of top-label confidence over <see cref="BinCount"/> equal-mass bins instead of
+    /// equal-width ones. The labelled rows are sorted by confidence, ascending (rows with equal confidence keep
+    /// their row order), and cut into 15 consecutive groups whose sizes differ by at most one, the larger groups
+    /// first: with N rows, the first N mod 15 groups hold ⌈N/15⌉ rows and the others ⌊N/15⌋ (numpy's
+    /// <c>array_split</c> of a stable <c>argsort</c>). With fewer than 15 rows the last groups are empty.
+    /// AECE = Σ_b (n_b / N) · |accuracy_b − mean confidence_b|.
+    /// </summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="probabilities">Class probabilities, rows × K (finite, non-negative, rows summing to 1).</param>
+    /// <returns>The adaptive ECE in [0, 1], or null when no row is labelled.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The probabilities or labels are invalid or their row counts differ.</exception>
+    public static double? AdaptiveCalibrationError(int[] labels, double[,] probabilities)
+    {
+        ArrayChecks.RequireProbabilities(probabilities, nameof(probabilities));
+        LabelledPairs pairs = LabelledPairs.CreateFromLabels(labels, probabilities.GetLength(0), probabilities.GetLength(1));
+        return AdaptiveCalibrationError(pairs, probabilities);
+    }
+
+    /// <summary>
+    /// The per-class reliability diagrams behind <see cref="ClasswiseCalibrationError(int[], double[,])"/>: for
+    /// each class c, <see cref="BinCount"/> equal-width bins of p_c, where a bin's <see cref="ReliabilityBin.MeanConfidence"/>
+    /// is the mean p_c of its rows and its <see cref="ReliabilityBin.Accuracy"/> is the fraction of them labelled c.
+    /// </summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="probabilities">Class probabilities, rows × K (finite, non-negative, rows summing to 1).</param>
+    /// <returns>K lists of 15 bins, class 0 first.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The probabilities or labels are invalid or their row counts differ.</exception>
+    public static IReadOnlyList<IReadOnlyList<ReliabilityBin>> ClassReliabilityDiagrams(int[] labels, double[,] probabilities)
+    {
+        ArrayChecks.RequireProbabilities(probabilities, nameof(probabilities));
+        LabelledPairs pairs = LabelledPairs.CreateFromLabels(labels, probabilities.GetLength(0), probabilities.GetLength(1));
+        return ClassReliabilityDiagrams(pairs, probabilities);
+    }
+
+    /// <summary>The mean over classes of each class's ECE; null when no row is labelled.</summary>
+    /// <param name="classBins">Per-class bins as returned by <see cref="ClassReliabilityDiagrams(int[], double[,])"/>.</param>
+    /// <returns>The class-wise ECE, or null when every bin is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="classBins"/> is null.</exception>
+    public static double? ClasswiseCalibrationError(IReadOnlyList<IReadOnlyList<ReliabilityBin>> classBins)
+    {
+        ArgumentNullException.ThrowIfNull(classBins);
+        double sum = 0;
+        foreach (IReadOnlyList<ReliabilityBin> bins in classBins)
+        {
+            if (ExpectedCalibrationError(bins) is not double ece)
+            {
+                return null;
+            }
+
+            sum += ece;
+        }
+
+        return classBins.Count == 0 ? null : sum / classBins.Count;
+    }
+
     internal static IReadOnlyList<ReliabilityBin> ReliabilityDiagram(LabelledPairs pairs, double[,] probabilities)
     {
+        var confidences = new double[pairs.Count];
+        var hits = new bool[pairs.Count];
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            int top = TopClass(probabilities, pairs.Rows[i]);
+            confidences[i] = probabilities[pairs.Rows[i], top];
+            hits[i] = top == pairs.Truth[i];
+        }
+
+        return EqualWidthBins(confidences, hits);
+    }
+
+    internal static IReadOnlyList<IReadOnlyList<ReliabilityBin>> ClassReliabilityDiagrams(LabelledPairs pairs, double[,] probabilities)
+    {
         int k = probabilities.GetLength(1);
+        var result = new IReadOnlyList<ReliabilityBin>[k];
+        var confidences = new double[pairs.Count];
+        var hits = new bool[pairs.Count];
+        for (int c = 0; c < k; c++)
+        {
+            for (int i = 0; i < pairs.Count; i++)
+            {
+                confidences[i] = probabilities[pairs.Rows[i], c];
+                hits[i] = pairs.Truth[i] == c;
+            }
+
+            result[c] = EqualWidthBins(confidences, hits);
+        }
+
+        return result;
+    }
+
+    internal static double? AdaptiveCalibrationError(LabelledPairs pairs, double[,] probabilities)
+    {
+        int n = pairs.Count;
+        if (n == 0)
+        {
+            return null;
+        }
+
+        var confidences = new double[n];
+        var hits = new bool[n];
+        for (int i = 0; i < n; i++)
+        {
+            int top = TopClass(probabilities, pairs.Rows[i]);
+            confidences[i] = probabilities[pairs.Rows[i], top];
+            hits[i] = top == pairs.Truth[i];
+        }
+
+        // A stable sort by confidence: rows with equal confidence keep their order.
+        int[] order = [.. Enumerable.Range(0, n).OrderBy(i => confidences[i])];
+        double ece = 0;
+        int start = 0;
+        for (int b = 0; b < BinCount; b++)
+        {
+            int size = (n / BinCount) + (b < n % BinCount ? 1 : 0);
+            double confidenceSum = 0;
+            int correct = 0;
+            for (int j = start; j < start + size; j++)
+            {
+                confidenceSum += confidences[order[j]];
+                correct += hits[order[j]] ? 1 : 0;
+            }
+
+            ece += Math.Abs(correct - confidenceSum) / n;
+            start += size;
+        }
+
+        return ece;
+    }
+
+    /// <summary>The most probable class of a row, the lowest index on ties.</summary>
+    private static int TopClass(double[,] probabilities, int row)
+    {
+        int top = 0;
+        for (int c = 1; c < probabilities.GetLength(1); c++)
+        {
+            if (probabilities[row, c] > probabilities[row, top])
+            {
+                top = c;
+            }
+        }
+
+        return top;
+    }
+
+    /// <summary>The <see cref="BinCount"/> equal-width bins of (confidence, hit) pairs.</summary>
+    private static ReliabilityBin[] EqualWidthBins(double[] confidences, bool[] hits)
+    {
         var counts = new int[BinCount];
         var confidenceSums = new double[BinCount];
         var correctCounts = new int[BinCount];
-        for (int i = 0; i < pairs.Count; i++)
+        for (int i = 0; i < confidences.Length; i++)
         {
-            int r = pairs.Rows[i];
-            int top = 0;
-            for (int c = 1; c < k; c++)
-            {
-                if (probabilities[r, c] > probabilities[r, top])
-                {
-                    top = c;
-                }
-            }
-
-            double confidence = probabilities[r, top];
-            int b = BinOf(confidence);
+            int b = BinOf(confidences[i]);
             counts[b]++;
-            confidenceSums[b] += confidence;
-            if (top == pairs.Truth[i])
+            confidenceSums[b] += confidences[i];
+            if (hits[i])
             {
                 correctCounts[b]++;
             }

@@ -62,6 +62,33 @@ internal static class ClassificationMetrics
         MeanAbsoluteError(LabelledPairs.Create(labels, predictions, classCount));
 
     /// <summary>
+    /// Macro-averaged mean absolute error (Baccianella, Esuli and Sebastiani, 2009): for each class that occurs
+    /// among the labels, the mean of |label − prediction| over the rows of that class; then the unweighted mean
+    /// of these per-class errors. Classes absent from the labels have no rows to measure and are left out of the
+    /// mean (as in balanced accuracy), so the divisor is the number of classes present, not K.
+    /// </summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="predictions">One predicted class per row in 0..K−1.</param>
+    /// <param name="classCount">K, the number of classes.</param>
+    /// <returns>The macro-averaged MAE in classes, or null when no row is labelled.</returns>
+    /// <exception cref="ArgumentNullException">An array is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The lengths differ or a label or prediction is out of range.</exception>
+    public static double? MacroAveragedMeanAbsoluteError(int[] labels, int[] predictions, int classCount) =>
+        MacroAveragedMeanAbsoluteError(LabelledPairs.Create(labels, predictions, classCount));
+
+    /// <summary>Square root of the mean of (label − prediction)² over labelled rows, on class indices.</summary>
+    /// <param name="labels">One label per row in 0..K−1, or −1 for missing.</param>
+    /// <param name="predictions">One predicted class per row in 0..K−1.</param>
+    /// <param name="classCount">K, the number of classes.</param>
+    /// <returns>The root mean squared error in classes, or null when no row is labelled.</returns>
+    /// <exception cref="ArgumentNullException">An array is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The lengths differ or a label or prediction is out of range.</exception>
+    public static double? RootMeanSquaredError(int[] labels, int[] predictions, int classCount) =>
+        RootMeanSquaredError(LabelledPairs.Create(labels, predictions, classCount));
+
+    /// <summary>
     /// K × K counts over labelled rows: rows are true classes, columns predicted classes (confusion_matrix with
     /// labels = 0..K−1).
     /// </summary>
@@ -165,6 +192,52 @@ internal static class ClassificationMetrics
         }
 
         return (double)total / pairs.Count;
+    }
+
+    internal static double? MacroAveragedMeanAbsoluteError(LabelledPairs pairs)
+    {
+        if (pairs.Count == 0)
+        {
+            return null;
+        }
+
+        var errors = new long[pairs.ClassCount];
+        var rows = new long[pairs.ClassCount];
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            errors[pairs.Truth[i]] += Math.Abs(pairs.Truth[i] - pairs.Predicted[i]);
+            rows[pairs.Truth[i]]++;
+        }
+
+        double sum = 0;
+        int present = 0;
+        for (int c = 0; c < pairs.ClassCount; c++)
+        {
+            if (rows[c] > 0)
+            {
+                sum += (double)errors[c] / rows[c];
+                present++;
+            }
+        }
+
+        return sum / present;
+    }
+
+    internal static double? RootMeanSquaredError(LabelledPairs pairs)
+    {
+        if (pairs.Count == 0)
+        {
+            return null;
+        }
+
+        long total = 0;
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            long d = pairs.Truth[i] - pairs.Predicted[i];
+            total += d * d;
+        }
+
+        return Math.Sqrt((double)total / pairs.Count);
     }
 
     internal static PerClassMetrics PerClass(LabelledPairs pairs)

@@ -36,10 +36,10 @@ public sealed class EvaluationReport
 
     /// <summary>
     /// The report as JSON: <c>{"heads": {"&lt;name&gt;": {...}}, "mean": {...}}</c>. Each head has the keys
-    /// accuracy, balanced_accuracy, macro_f1, qwk, mae, nll, brier, ece (numbers, or null when undefined),
-    /// qwk_undefined_reason, class_count, labelled, missing, has_labels, support, confusion_matrix (rows = true
+    /// accuracy, balanced_accuracy, macro_f1, qwk, mae, nll, brier, ece, amae, rmse, classwise_ece,
+    /// adaptive_ece (numbers, or null when undefined), qwk_undefined_reason, class_count, labelled, missing, has_labels, support, confusion_matrix (rows = true
     /// class), per_class {precision, recall, f1} and reliability (bins with lower, upper, count,
-    /// mean_confidence, accuracy). "mean" has the eight scalar keys.
+    /// mean_confidence, accuracy). "mean" has the twelve scalar keys.
     /// </summary>
     /// <param name="indented">Whether to indent the output. Default true.</param>
     /// <returns>The JSON text (UTF-16 string).</returns>
@@ -47,7 +47,8 @@ public sealed class EvaluationReport
 
     /// <summary>
     /// A fixed-width text table: one row per head and a final "mean" row, columns acc, bal_acc, macro_f1, qwk,
-    /// mae, nll, brier, ece (four decimals, "-" when undefined) and n (labelled rows).
+    /// mae, nll, brier, ece, amae, rmse, cw_ece (class-wise ECE), ada_ece (adaptive ECE) (four decimals, "-" when
+    /// undefined) and n (labelled rows).
     /// </summary>
     /// <returns>The table, lines separated by '\n'.</returns>
     public string ToTable() => EvaluationReportTable.Write(this);

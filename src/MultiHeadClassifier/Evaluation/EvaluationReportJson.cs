@@ -63,7 +63,10 @@ internal static class EvaluationReportJson
         }
     }
 
-    /// <summary>The eight scalar metrics, as in "mean".</summary>
+    /// <summary>
+    /// The twelve scalar metrics, as in "mean": the first eight, then (added with issue 15, after "ece" so that
+    /// the earlier keys keep their order) amae, rmse, classwise_ece and adaptive_ece.
+    /// </summary>
     private sealed record ScalarsJson(
         double? Accuracy,
         double? BalancedAccuracy,
@@ -72,7 +75,11 @@ internal static class EvaluationReportJson
         double? Mae,
         double? Nll,
         double? Brier,
-        double? Ece)
+        double? Ece,
+        double? Amae,
+        double? Rmse,
+        double? ClasswiseEce,
+        double? AdaptiveEce)
     {
         internal static ScalarsJson From(MetricSummary m) =>
             new(
@@ -83,10 +90,14 @@ internal static class EvaluationReportJson
                 Finite(m.Mae),
                 Finite(m.Nll),
                 Finite(m.Brier),
-                Finite(m.Ece));
+                Finite(m.Ece),
+                Finite(m.Amae),
+                Finite(m.Rmse),
+                Finite(m.ClasswiseEce),
+                Finite(m.AdaptiveEce));
     }
 
-    /// <summary>One head: the eight scalars first (as in <see cref="ScalarsJson"/>), then everything else.</summary>
+    /// <summary>One head: the twelve scalars first (as in <see cref="ScalarsJson"/>), then everything else.</summary>
     private sealed record HeadJson(
         double? Accuracy,
         double? BalancedAccuracy,
@@ -96,6 +107,10 @@ internal static class EvaluationReportJson
         double? Nll,
         double? Brier,
         double? Ece,
+        double? Amae,
+        double? Rmse,
+        double? ClasswiseEce,
+        double? AdaptiveEce,
         string? QwkUndefinedReason,
         int ClassCount,
         int Labelled,
@@ -118,6 +133,10 @@ internal static class EvaluationReportJson
                 Finite(m.Nll),
                 Finite(m.Brier),
                 Finite(m.Ece),
+                Finite(m.Amae),
+                Finite(m.Rmse),
+                Finite(m.ClasswiseEce),
+                Finite(m.AdaptiveEce),
                 head.QwkUndefinedReason,
                 head.ClassCount,
                 head.LabelledCount,

@@ -9,7 +9,7 @@ internal static class EvaluationReportTable
     private const int ColumnWidth = 9;
     private const string Undefined = "-";
 
-    private static readonly string[] Columns = ["acc", "bal_acc", "macro_f1", "qwk", "mae", "nll", "brier", "ece", "n"];
+    private static readonly string[] Columns = ["acc", "bal_acc", "macro_f1", "qwk", "mae", "nll", "brier", "ece", "amae", "rmse", "cw_ece", "ada_ece", "n"];
 
     internal static string Write(EvaluationReport report)
     {
@@ -35,7 +35,8 @@ internal static class EvaluationReportTable
     private static List<string> Cells(MetricSummary m, string n) =>
     [
         Number(m.Accuracy), Number(m.BalancedAccuracy), Number(m.MacroF1), Number(m.Qwk),
-        Number(m.Mae), Number(m.Nll), Number(m.Brier), Number(m.Ece), n,
+        Number(m.Mae), Number(m.Nll), Number(m.Brier), Number(m.Ece),
+        Number(m.Amae), Number(m.Rmse), Number(m.ClasswiseEce), Number(m.AdaptiveEce), n,
     ];
 
     private static string Number(double? value) =>

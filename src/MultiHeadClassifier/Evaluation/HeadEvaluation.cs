@@ -39,4 +39,11 @@ public sealed record HeadEvaluation
 
     /// <summary>The 15 reliability-diagram bins behind <see cref="MetricSummary.Ece"/>.</summary>
     public required IReadOnlyList<ReliabilityBin> Reliability { get; init; }
+
+    /// <summary>
+    /// One reliability diagram per class 0..K−1, behind <see cref="MetricSummary.ClasswiseEce"/>: 15 equal-width
+    /// bins of that class's probability, each bin's accuracy being the fraction of its rows labelled with the class.
+    /// </summary>
+    /// <value>Default empty (an evaluation built without them).</value>
+    public IReadOnlyList<IReadOnlyList<ReliabilityBin>> ClassReliability { get; init; } = [];
 }

@@ -8,8 +8,8 @@ namespace MultiHeadClassifier.Evaluation;
 /// Stateless and thread-safe.
 /// </summary>
 /// <remarks>
-/// NLL, Brier and ECE use the probabilities; accuracy, balanced accuracy, macro F1, kappa, MAE, per-class
-/// metrics and the confusion matrix use the predictions, which come from a <see cref="DecisionRule"/>. Rows
+/// NLL, Brier, ECE, class-wise ECE and adaptive ECE use the probabilities; accuracy, balanced accuracy, macro F1,
+/// kappa, MAE, macro-averaged MAE, RMSE, per-class metrics and the confusion matrix use the predictions, which come from a <see cref="DecisionRule"/>. Rows
 /// labelled −1 are left out of every metric.
 /// </remarks>
 public static class HeadEvaluator
@@ -46,6 +46,7 @@ public static class HeadEvaluator
 
         KappaResult kappa = QuadraticWeightedKappa.Compute(pairs);
         IReadOnlyList<ReliabilityBin> bins = CalibrationError.ReliabilityDiagram(pairs, probabilities);
+        IReadOnlyList<IReadOnlyList<ReliabilityBin>> classBins = CalibrationError.ClassReliabilityDiagrams(pairs, probabilities);
         var metrics = new MetricSummary(
             ClassificationMetrics.Accuracy(pairs),
             ClassificationMetrics.BalancedAccuracy(pairs),
@@ -54,7 +55,13 @@ public static class HeadEvaluator
             ClassificationMetrics.MeanAbsoluteError(pairs),
             ProbabilisticMetrics.NegativeLogLikelihood(pairs, probabilities),
             ProbabilisticMetrics.BrierScore(pairs, probabilities),
-            CalibrationError.ExpectedCalibrationError(bins));
+            CalibrationError.ExpectedCalibrationError(bins))
+        {
+            Amae = ClassificationMetrics.MacroAveragedMeanAbsoluteError(pairs),
+            Rmse = ClassificationMetrics.RootMeanSquaredError(pairs),
+            ClasswiseEce = CalibrationError.ClasswiseCalibrationError(classBins),
+            AdaptiveEce = CalibrationError.AdaptiveCalibrationError(pairs, probabilities),
+        };
 
         long[,] confusion = pairs.Confusion();
         var matrix = new IReadOnlyList<long>[k];
@@ -80,6 +87,7 @@ public static class HeadEvaluator
             PerClass = ClassificationMetrics.PerClass(pairs),
             ConfusionMatrix = matrix,
             Reliability = bins,
+            ClassReliability = classBins,
         };
     }
 

@@ -12,6 +12,11 @@ namespace MultiHeadClassifier.Evaluation;
 /// <param name="Nll">Mean negative log-likelihood of the probabilities, in nats.</param>
 /// <param name="Brier">Multi-class Brier score of the probabilities (summed over classes).</param>
 /// <param name="Ece">Expected calibration error of the probabilities, 15 bins.</param>
+/// <remarks>
+/// The ordinal and calibration metrics added later (<see cref="Amae"/>, <see cref="Rmse"/>,
+/// <see cref="ClasswiseEce"/>, <see cref="AdaptiveEce"/>) are init-only properties rather than constructor
+/// parameters, so code that constructs a summary from the first eight keeps compiling.
+/// </remarks>
 public sealed record MetricSummary(
     double? Accuracy,
     double? BalancedAccuracy,
@@ -22,6 +27,25 @@ public sealed record MetricSummary(
     double? Brier,
     double? Ece)
 {
+    /// <summary>
+    /// Macro-averaged MAE of the predictions, in classes: the mean over the classes present among the labels of
+    /// the MAE within each class; see <see cref="ClassificationMetrics"/>.
+    /// </summary>
+    /// <value>Default null (undefined).</value>
+    public double? Amae { get; init; }
+
+    /// <summary>Root mean squared error of the predictions, in classes.</summary>
+    /// <value>Default null (undefined).</value>
+    public double? Rmse { get; init; }
+
+    /// <summary>Class-wise ECE of the probabilities: the mean over all K classes of each class's ECE, 15 equal-width bins.</summary>
+    /// <value>Default null (undefined).</value>
+    public double? ClasswiseEce { get; init; }
+
+    /// <summary>Adaptive ECE of the probabilities: top-label ECE over 15 equal-mass bins.</summary>
+    /// <value>Default null (undefined).</value>
+    public double? AdaptiveEce { get; init; }
+
     /// <summary>
     /// The mean of each metric over the summaries that have a value for it; null where none has.
     /// </summary>
@@ -40,7 +64,13 @@ public sealed record MetricSummary(
             MeanOf(list, s => s.Mae),
             MeanOf(list, s => s.Nll),
             MeanOf(list, s => s.Brier),
-            MeanOf(list, s => s.Ece));
+            MeanOf(list, s => s.Ece))
+        {
+            Amae = MeanOf(list, s => s.Amae),
+            Rmse = MeanOf(list, s => s.Rmse),
+            ClasswiseEce = MeanOf(list, s => s.ClasswiseEce),
+            AdaptiveEce = MeanOf(list, s => s.AdaptiveEce),
+        };
     }
 
     private static double? MeanOf(List<MetricSummary> list, Func<MetricSummary, double?> select)

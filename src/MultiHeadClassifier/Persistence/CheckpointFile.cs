@@ -61,6 +61,10 @@ public sealed class CheckpointFile : ICheckpointStore
     /// <summary>The checkpoint file.</summary>
     public string Path { get; }
 
+    /// <summary>The file's path, as the trainer's log names the store it saved to.</summary>
+    /// <returns><see cref="Path"/>.</returns>
+    public override string ToString() => Path;
+
     /// <inheritdoc />
     /// <exception cref="DirectoryNotFoundException">The file's folder does not exist.</exception>
     public void EnsureWritable()

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace MultiHeadClassifier.Training;
 
 /// <summary>Settings of <see cref="MultiHeadTrainer"/>. Immutable; <see cref="Validate"/> reports every invalid field at once.</summary>
@@ -91,6 +93,17 @@ public sealed record MultiHeadTrainerOptions
     /// <summary>Receives a report after every batch (epoch, batch, total and per-head loss, elapsed time).</summary>
     /// <value>Default null.</value>
     public IProgress<BatchEndArgs>? Progress { get; init; }
+
+    /// <summary>
+    /// Receives structured log messages: the run's start; per epoch its losses (Information) and each head's losses
+    /// (Debug); early-stopping decisions (a new best at Debug, no improvement, the stop and the restored weights at
+    /// Information); checkpoint writes (Information); and warnings, such as a head whose validation or training data
+    /// lacks a class. Never per batch: use <see cref="Progress"/> or a callback for that. Event ids and names are
+    /// listed in the README; every value in a message is also a named property of its state (epoch, head, loss…).
+    /// Called on the training thread.
+    /// </summary>
+    /// <value>Default null: nothing is logged.</value>
+    public ILogger? Logger { get; init; }
 
     /// <summary>Lists every invalid setting.</summary>
     /// <returns>One message per problem; empty when valid.</returns>

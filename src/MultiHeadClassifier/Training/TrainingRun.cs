@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Internal;
 using MultiHeadClassifier.Modeling;
@@ -12,7 +15,9 @@ namespace MultiHeadClassifier.Training;
 /// <see cref="RunEpoch"/> (each batch a <see cref="TrainStep"/>), <see cref="Validate"/>,
 /// <see cref="ShouldStopEarly"/> and <see cref="SaveCheckpointIfDue"/> per epoch, then
 /// <see cref="RestoreBestWeights"/>. <see cref="Start"/> builds everything the steps share and, when resuming,
-/// restores the optimizer and generators from the checkpoint.
+/// restores the optimizer and generators from the checkpoint. The steps write to
+/// <see cref="MultiHeadTrainerOptions.Logger"/> (see <see cref="TrainingLog"/>): the start and its data warnings,
+/// each epoch, each early-stopping decision, each checkpoint and the end; nothing per batch.
 /// </summary>
 internal sealed class TrainingRun : IDisposable
 {
@@ -28,6 +33,7 @@ internal sealed class TrainingRun : IDisposable
     private readonly FlatOptimizer _optimizer;
     private readonly IPreparedData _data;
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
+    private readonly ILogger _logger;
 
     private TrainingRun(MultiHeadModel model, MultiHeadTrainerOptions options, MultiHeadDataset? validation, CancellationToken cancellationToken, TrainingRunState state, FlatParameters parameters, MultiHeadLoss loss, Generator shuffle, Generator dropout, FlatOptimizer optimizer, IPreparedData data)
     {
@@ -42,6 +48,7 @@ internal sealed class TrainingRun : IDisposable
         _dropout = dropout;
         _optimizer = optimizer;
         _data = data;
+        _logger = options.Logger ?? NullLogger.Instance;
     }
 
     private IReadOnlyDictionary<string, float[]> ClassWeights => _model.ClassWeights!;
@@ -61,7 +68,7 @@ internal sealed class TrainingRun : IDisposable
             var parameters = Push(disposables, new FlatParameters(model.Network.parameters()));
             if (resume is null)
             {
-                PrepareTrainingState(model, data, options.Refit);
+                PrepareTrainingState(model, data, options.Refit, options.Logger ?? NullLogger.Instance);
             }
 
             var state = resume?.State.Clone() ?? new TrainingRunState(options.Seed ?? model.Options.Seed ?? Random.Shared.NextInt64(0, long.MaxValue));
@@ -90,10 +97,18 @@ internal sealed class TrainingRun : IDisposable
     /// weights and standardisation computed on the first fit and, under <see cref="RefitBehavior.Recompute"/>, on
     /// every later one, and temperatures cleared because training changes the logits they were fitted for.
     /// </summary>
-    private static void PrepareTrainingState(MultiHeadModel model, ITrainingData data, RefitBehavior refit)
+    private static void PrepareTrainingState(MultiHeadModel model, ITrainingData data, RefitBehavior refit, ILogger logger)
     {
         var counts = data.ClassCounts(model.Heads);
         ClassWeightResolver.RequireLabelledRows(model.Heads, counts);
+        for (int h = 0; h < model.Heads.Count; h++)
+        {
+            if (MissingClasses(counts[h]) is { } missing)
+            {
+                TrainingLog.TrainingClassMissing(logger, model.Heads[h].Name, missing, model.Heads[h].ClassCount);
+            }
+        }
+
         if (model.ClassWeights is null || refit == RefitBehavior.Recompute)
         {
             var standardizer = model.Options.StandardizeFeatures ? data.FitStandardizer() : null;
@@ -111,11 +126,13 @@ internal sealed class TrainingRun : IDisposable
         try
         {
             var begin = new TrainBeginArgs(_options.Epochs, BatchesPerEpoch, ClassWeights, _state.Seed);
+            LogStart();
             Notify(c => c.OnTrainBegin(begin));
             for (int epoch = _state.Epochs.Count + 1; epoch <= _options.Epochs; epoch++)
             {
                 var summary = RunEpoch(epoch);
                 _state.Epochs.Add(summary);
+                LogEpoch(summary);
                 var end = new EpochEndArgs(summary, _options.Epochs, _stopwatch.Elapsed);
                 Notify(c => c.OnEpochEnd(end));
                 if (ShouldStopEarly(summary))
@@ -130,6 +147,7 @@ internal sealed class TrainingRun : IDisposable
 
             RestoreBestWeights();
             var history = new TrainingHistory([.. _state.Epochs], _state.BestEpoch, stoppedEarly, _state.Seed, ClassWeights);
+            TrainingLog.TrainingFinished(_logger, _state.Epochs.Count, _stopwatch.Elapsed.TotalSeconds);
             var finished = new TrainEndArgs(history, _stopwatch.Elapsed);
             Notify(c => c.OnTrainEnd(finished));
             return history;
@@ -247,6 +265,8 @@ internal sealed class TrainingRun : IDisposable
     /// Early stopping: remembers the best epoch's weights and says whether patience has run out. The monitored value
     /// is kept in its "lower is better" form (negated when higher is better), so one comparison serves every monitor.
     /// </summary>
+    private double BestMonitored => _options.Monitor.HigherIsBetter ? -_state.BestLoss : _state.BestLoss;
+
     private bool ShouldStopEarly(EpochSummary summary)
     {
         if (_options.EarlyStoppingPatience is not { } patience || summary.Monitored is not { } monitored)
@@ -261,10 +281,19 @@ internal sealed class TrainingRun : IDisposable
             _state.BestEpoch = summary.Epoch;
             _state.EpochsWithoutImprovement = 0;
             _state.BestWeights = StateDict.ToBytes(_model.Network);
+            TrainingLog.ValidationImproved(_logger, summary.Epoch, _options.Monitor.Name, monitored);
             return false;
         }
 
-        return ++_state.EpochsWithoutImprovement >= patience;
+        bool stop = ++_state.EpochsWithoutImprovement >= patience;
+        int bestEpoch = _state.BestEpoch.Value;
+        TrainingLog.ValidationNotImproved(_logger, _state.EpochsWithoutImprovement, patience, _options.EarlyStoppingMinDelta, _options.Monitor.Name, BestMonitored, bestEpoch);
+        if (stop)
+        {
+            TrainingLog.EarlyStopped(_logger, summary.Epoch, patience, bestEpoch, _options.Monitor.Name, BestMonitored);
+        }
+
+        return stop;
     }
 
     /// <summary>Hands the store a checkpoint after every epoch that is a multiple of <see cref="CheckpointOptions.EveryEpochs"/>.</summary>
@@ -273,6 +302,7 @@ internal sealed class TrainingRun : IDisposable
         if (_options.Checkpoint is { } checkpoint && epoch % checkpoint.EveryEpochs == 0)
         {
             checkpoint.Store.Save(TrainingCheckpoint.Capture(_model, _options.Optimizer, _optimizer, _shuffle, _dropout, _state));
+            TrainingLog.CheckpointSaved(_logger, epoch, checkpoint.Store.ToString() ?? checkpoint.Store.GetType().Name);
         }
     }
 
@@ -282,7 +312,66 @@ internal sealed class TrainingRun : IDisposable
         if (_state.BestWeights is { } best && _state.Epochs.Count > 0 && _state.BestEpoch != _state.Epochs[^1].Epoch)
         {
             StateDict.Load(_model.Network, best);
+            TrainingLog.BestWeightsRestored(_logger, _state.BestEpoch!.Value, _options.Monitor.Name);
         }
+    }
+
+    /// <summary>Logs the run's start and warns about validation data that lacks a class or a head's labels.</summary>
+    private void LogStart()
+    {
+        if (!_logger.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+
+        string heads = string.Join(", ", _model.Heads.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Name} (K={h.ClassCount})")));
+        TrainingLog.TrainingStarted(_logger, heads, _state.Epochs.Count + 1, _options.Epochs, _state.Seed);
+        if (_validation is null)
+        {
+            return;
+        }
+
+        long[][] counts = _validation.ClassCounts(_model.Heads);
+        for (int h = 0; h < _model.Heads.Count; h++)
+        {
+            if (counts[h].Sum() == 0)
+            {
+                TrainingLog.ValidationHeadUnlabelled(_logger, _model.Heads[h].Name);
+            }
+            else if (MissingClasses(counts[h]) is { } missing)
+            {
+                TrainingLog.ValidationClassMissing(_logger, _model.Heads[h].Name, missing, _model.Heads[h].ClassCount);
+            }
+        }
+    }
+
+    /// <summary>Logs an epoch's total losses, and each head's at Debug level.</summary>
+    private void LogEpoch(EpochSummary summary)
+    {
+        double seconds = summary.Duration.TotalSeconds;
+        if (summary.ValidationLoss is { } validation)
+        {
+            TrainingLog.EpochCompleted(_logger, summary.Epoch, _options.Epochs, summary.TrainLoss, validation, summary.LearningRate, seconds);
+        }
+        else
+        {
+            TrainingLog.EpochCompletedWithoutValidation(_logger, summary.Epoch, _options.Epochs, summary.TrainLoss, summary.LearningRate, seconds);
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            foreach (var head in _model.Heads)
+            {
+                TrainingLog.HeadEpochLoss(_logger, summary.Epoch, head.Name, summary.TrainHeadLosses[head.Name], summary.ValidationHeadLosses?[head.Name]);
+            }
+        }
+    }
+
+    /// <summary>The classes with no rows, as "0, 3", or null when every class has rows.</summary>
+    private static string? MissingClasses(long[] counts)
+    {
+        int[] missing = [.. Enumerable.Range(0, counts.Length).Where(c => counts[c] == 0)];
+        return missing.Length == 0 ? null : string.Join(", ", missing);
     }
 
     private void Notify(Action<TrainingCallback> call)

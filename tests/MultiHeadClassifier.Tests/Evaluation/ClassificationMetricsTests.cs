@@ -202,4 +202,46 @@ public class ClassificationMetricsTests
         // Assert
         act.Should().Throw<ArgumentException>().WithMessage("*2 predictions but 3 labels*");
     }
+
+    [Fact]
+    public void When_a_class_is_absent_from_the_labels_it_should_leave_it_out_of_the_macro_averaged_mae()
+    {
+        // Arrange: fixture A. Per-class MAE over the labelled rows of each class:
+        //   class 0: pairs (0,0) (0,1) (0,0) → errors 0, 1, 0 → 1/3
+        //   class 1: pairs (1,1) (1,1) (1,0) → errors 0, 0, 1 → 1/3
+        //   class 2: pairs (2,1) (2,0)       → errors 1, 2    → 3/2
+        //   class 3: no labelled row → left out (Baccianella et al. average over the classes that have rows)
+        // AMAE = (1/3 + 1/3 + 3/2) / 3 = (13/6) / 3 = 13/18 ≈ 0.7222, against the plain MAE 5/8; counting class 3
+        // as 0 would give 13/24.
+
+        // Act
+        double? amae = ClassificationMetrics.MacroAveragedMeanAbsoluteError(LabelsA, PredictionsA, 4);
+
+        // Assert
+        amae.Should().BeApproximately(13.0 / 18.0, 1e-12);
+    }
+
+    [Fact]
+    public void When_errors_are_squared_it_should_give_the_root_mean_squared_error_over_labelled_rows()
+    {
+        // Arrange: fixture A's errors are 0, 1, 0, 0, 1, 1, 0, 2 → squares sum to 7 over 8 rows → √(7/8).
+
+        // Act
+        double? rmse = ClassificationMetrics.RootMeanSquaredError(LabelsA, PredictionsA, 4);
+
+        // Assert
+        rmse.Should().BeApproximately(Math.Sqrt(7.0 / 8.0), 1e-12);
+    }
+
+    [Fact]
+    public void When_no_row_is_labelled_it_should_return_null_for_amae_and_rmse()
+    {
+        // Act
+        double? amae = ClassificationMetrics.MacroAveragedMeanAbsoluteError([-1, -1], [0, 1], 2);
+        double? rmse = ClassificationMetrics.RootMeanSquaredError([-1, -1], [0, 1], 2);
+
+        // Assert
+        amae.Should().BeNull();
+        rmse.Should().BeNull();
+    }
 }

@@ -68,7 +68,10 @@ public class EvaluationReportJsonTests
         // predictions are class 0 and right: accuracy 1, MAE 0, kappa undefined; balanced accuracy and macro F1
         // average over the one present class → 1 (class 1 has precision, recall and F1 0 by zero_division=0);
         // NLL = −(ln 0.75 + ln 0.5) / 2; Brier = (2·0.0625 + 2·0.25) / 2 = 0.3125; ECE: bins 7 (0.5, right,
-        // gap 0.5) and 11 (0.75, gap 0.25), each weight ½ → 0.375. "empty" is all null; the mean is "only".
+        // gap 0.5) and 11 (0.75, gap 0.25), each weight ½ → 0.375. AMAE 0 (class 0's MAE; class 1 has no rows),
+        // RMSE 0. Class-wise ECE: class 0, p0 0.75 and 0.5 both labelled 0 → gaps 0.25 and 0.5 → 0.375; class 1,
+        // p1 0.25 and 0.5 never labelled 1 → 0.375; mean 0.375. Adaptive ECE: 2 rows, a group each → 0.375.
+        // "empty" is all null; the mean is "only".
         var only = HeadEvaluator.Evaluate(
             "only", [0, 0, -1], new double[,] { { 0.75, 0.25 }, { 0.5, 0.5 }, { 0.25, 0.75 } }, DecisionRule.Argmax);
         var report = new EvaluationReport([only, ReportFixture.Empty()]);
@@ -82,11 +85,12 @@ public class EvaluationReportJsonTests
             _ => Bin(b, 0, null, null),
         }));
         string nulls = "\"accuracy\":null,\"balanced_accuracy\":null,\"macro_f1\":null,\"qwk\":null,\"mae\":null,"
-            + "\"nll\":null,\"brier\":null,\"ece\":null";
+            + "\"nll\":null,\"brier\":null,\"ece\":null,\"amae\":null,\"rmse\":null,\"classwise_ece\":null,\"adaptive_ece\":null";
         string expected =
             "{\"heads\":{"
             + "\"only\":{\"accuracy\":1,\"balanced_accuracy\":1,\"macro_f1\":1,\"qwk\":null,\"mae\":0,"
             + $"\"nll\":{nllText},\"brier\":0.3125,\"ece\":0.375,"
+            + "\"amae\":0,\"rmse\":0,\"classwise_ece\":0.375,\"adaptive_ece\":0.375,"
             + "\"qwk_undefined_reason\":\"undefined: only one class present in labels and predictions\","
             + "\"class_count\":2,\"labelled\":2,\"missing\":1,\"has_labels\":true,\"support\":[2,0],"
             + "\"confusion_matrix\":[[2,0],[0,0]],\"per_class\":{\"precision\":[1,0],\"recall\":[1,0],\"f1\":[1,0]},"
@@ -96,7 +100,8 @@ public class EvaluationReportJsonTests
             + "\"confusion_matrix\":[[0,0],[0,0]],\"per_class\":{\"precision\":[0,0],\"recall\":[0,0],\"f1\":[0,0]},"
             + $"\"reliability\":[{emptyBins}]}}}},"
             + "\"mean\":{\"accuracy\":1,\"balanced_accuracy\":1,\"macro_f1\":1,\"qwk\":null,\"mae\":0,"
-            + $"\"nll\":{nllText},\"brier\":0.3125,\"ece\":0.375}}}}";
+            + $"\"nll\":{nllText},\"brier\":0.3125,\"ece\":0.375,"
+            + "\"amae\":0,\"rmse\":0,\"classwise_ece\":0.375,\"adaptive_ece\":0.375}}";
 
         // Act
         string actual = report.ToJson(indented: false);
@@ -153,7 +158,10 @@ public class EvaluationReportJsonTests
         return acting with
         {
             Name = "non-finite",
-            Metrics = new MetricSummary(double.NaN, double.PositiveInfinity, double.NegativeInfinity, null, 0.5, double.NaN, 1, null),
+            Metrics = new MetricSummary(double.NaN, double.PositiveInfinity, double.NegativeInfinity, null, 0.5, double.NaN, 1, null)
+            {
+                Amae = double.NaN, Rmse = 2, ClasswiseEce = double.PositiveInfinity, AdaptiveEce = null,
+            },
             Reliability = bins,
         };
     }
@@ -165,7 +173,10 @@ public class EvaluationReportJsonTests
         return acting with
         {
             Name = "awkward",
-            Metrics = new MetricSummary(0.1 + 0.2, 1e-300, -0.0, 1 / 3.0, double.Epsilon, double.MaxValue, 123456789.125, -2.5e-7),
+            Metrics = new MetricSummary(0.1 + 0.2, 1e-300, -0.0, 1 / 3.0, double.Epsilon, double.MaxValue, 123456789.125, -2.5e-7)
+            {
+                Amae = 0.1 + 0.7, Rmse = 1e21, ClasswiseEce = -0.0, AdaptiveEce = double.MinValue,
+            },
             QwkUndefinedReason = "",
             LabelledCount = int.MaxValue,
             MissingCount = 0,
@@ -295,6 +306,12 @@ public class EvaluationReportJsonTests
             WriteNullable(writer, "nll", metrics.Nll);
             WriteNullable(writer, "brier", metrics.Brier);
             WriteNullable(writer, "ece", metrics.Ece);
+
+            // Added by issue 15, after the first eight so that their order is kept.
+            WriteNullable(writer, "amae", metrics.Amae);
+            WriteNullable(writer, "rmse", metrics.Rmse);
+            WriteNullable(writer, "classwise_ece", metrics.ClasswiseEce);
+            WriteNullable(writer, "adaptive_ece", metrics.AdaptiveEce);
         }
 
         private static void WriteArray(Utf8JsonWriter writer, string name, IReadOnlyList<double> values)

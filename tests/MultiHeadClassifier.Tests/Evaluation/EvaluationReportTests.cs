@@ -8,7 +8,7 @@ namespace MultiHeadClassifier.Tests.Evaluation;
 public class EvaluationReportTests
 {
     private static readonly string[] ScalarKeys =
-        ["accuracy", "balanced_accuracy", "macro_f1", "qwk", "mae", "nll", "brier", "ece"];
+        ["accuracy", "balanced_accuracy", "macro_f1", "qwk", "mae", "nll", "brier", "ece", "amae", "rmse", "classwise_ece", "adaptive_ece"];
 
     [Fact]
     public void When_some_heads_lack_a_metric_it_should_average_over_the_heads_that_have_it()
@@ -23,6 +23,30 @@ public class EvaluationReportTests
         report.Mean.Mae.Should().Be(0.125);
         report.Mean.Brier.Should().BeApproximately(0.18, 1e-12);
         report.Mean.Ece.Should().BeApproximately(0.8 / 3, 1e-12);
+        report.Mean.Amae.Should().BeApproximately(1.0 / 12, 1e-12);
+        report.Mean.Rmse.Should().BeApproximately(0.25, 1e-12);
+        report.Mean.ClasswiseEce.Should().BeApproximately(0.225, 1e-12);
+        report.Mean.AdaptiveEce.Should().BeApproximately(0.8 / 3, 1e-12);
+    }
+
+    [Fact]
+    public void When_a_head_is_evaluated_it_should_report_the_hand_derived_ordinal_and_calibration_metrics()
+    {
+        // Act (values derived in ReportFixture)
+        MetricSummary acting = ReportFixture.Acting().Metrics;
+        MetricSummary perfect = ReportFixture.Perfect().Metrics;
+
+        // Assert
+        acting.Amae.Should().BeApproximately(1.0 / 6, 1e-12);
+        acting.Rmse.Should().BeApproximately(0.5, 1e-12);
+        acting.ClasswiseEce.Should().BeApproximately(0.65 / 3, 1e-12);
+        acting.AdaptiveEce.Should().BeApproximately(0.3, 1e-12);
+        perfect.Amae.Should().Be(0);
+        perfect.Rmse.Should().Be(0);
+        perfect.ClasswiseEce.Should().BeApproximately(0.7 / 3, 1e-12);
+        perfect.AdaptiveEce.Should().BeApproximately(0.7 / 3, 1e-12);
+        ReportFixture.Empty().Metrics.Amae.Should().BeNull();
+        ReportFixture.Empty().Metrics.ClasswiseEce.Should().BeNull();
     }
 
     [Fact]
@@ -105,13 +129,14 @@ public class EvaluationReportTests
         // Assert
         lines.Should().HaveCount(6);
         lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries).Should()
-            .Equal("head", "acc", "bal_acc", "macro_f1", "qwk", "mae", "nll", "brier", "ece", "n");
+            .Equal("head", "acc", "bal_acc", "macro_f1", "qwk", "mae", "nll", "brier", "ece", "amae", "rmse", "cw_ece", "ada_ece", "n");
         string[] acting = lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         acting[0].Should().Be("acting");
         acting[1].Should().Be("0.7500");
         acting[4].Should().Be("0.8000");
+        acting[9..13].Should().Equal("0.1667", "0.5000", "0.2167", "0.3000");
         acting[^1].Should().Be("4");
-        lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Should().OnlyContain(cell => cell == "-");
+        lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(12).Should().OnlyContain(cell => cell == "-");
         lines[5].Should().StartWith("mean");
         lines[5].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1].Should().Be("0.8750");
         lines.Select(l => l.Length).Distinct().Should().HaveCount(1, "the columns are fixed-width");
