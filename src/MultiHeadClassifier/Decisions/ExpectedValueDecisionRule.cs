@@ -9,7 +9,8 @@ internal sealed record ExpectedValueDecisionRule : DecisionRule
     /// <inheritdoc />
     public override string Name => "expected-value";
 
-    private protected override int DecideRow(ReadOnlySpan<double> probabilities)
+    /// <summary>The expected class Σ c·p_c / Σ p_c of one row.</summary>
+    internal static double Expected(ReadOnlySpan<double> probabilities)
     {
         double total = 0;
         double weighted = 0;
@@ -19,8 +20,12 @@ internal sealed record ExpectedValueDecisionRule : DecisionRule
             weighted += c * probabilities[c];
         }
 
-        double expected = weighted / total;
-        int rounded = (int)Math.Floor(expected + 0.5);
+        return weighted / total;
+    }
+
+    private protected override int DecideRow(ReadOnlySpan<double> probabilities)
+    {
+        int rounded = (int)Math.Floor(Expected(probabilities) + 0.5);
         return Math.Clamp(rounded, 0, probabilities.Length - 1);
     }
 }

@@ -43,15 +43,7 @@ internal sealed record ExpectedValueThresholdsDecisionRule : DecisionRule
 
     private protected override int DecideRow(ReadOnlySpan<double> probabilities)
     {
-        double total = 0;
-        double expected = 0;
-        for (int c = 0; c < probabilities.Length; c++)
-        {
-            total += probabilities[c];
-            expected += c * probabilities[c];
-        }
-
-        expected /= total;
+        double expected = ExpectedValueDecisionRule.Expected(probabilities);
         int label = 0;
         while (label < _cuts.Length && expected >= _cuts[label])
         {
