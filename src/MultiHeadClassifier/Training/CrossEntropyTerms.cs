@@ -1,5 +1,7 @@
 using static TorchSharp.torch;
 
+using MultiHeadClassifier.Internal;
+
 namespace MultiHeadClassifier.Training;
 
 /// <summary>
@@ -41,8 +43,8 @@ internal sealed class CrossEntropyTerms : IDisposable
     public (Tensor Columns, Tensor Weights) Targets(Tensor labels)
     {
         using var scope = NewDisposeScope();
-        var columns = labels.clamp_min(0) + _headOffsets;
-        var weights = _columnWeights.take(columns) * labels.ge(0).to(_columnWeights.dtype);
+        var columns = labels.clamp_min(Scalars.Zero) + _headOffsets;
+        var weights = _columnWeights.take(columns) * labels.ge(Scalars.Zero).to(_columnWeights.dtype);
         return (columns.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
     }
 
@@ -59,7 +61,7 @@ internal sealed class CrossEntropyTerms : IDisposable
         {
             Tensor grouped = _gatherIndex is null
                 ? logits.view(batch, _classCounts.Length, _maxClasses)
-                : cat([logits, full([batch, 1], double.NegativeInfinity, dtype: logits.dtype, device: logits.device)], 1)
+                : cat([logits, full([batch, 1], Scalars.NegativeInfinity, dtype: logits.dtype, device: logits.device)], 1)
                     .index_select(1, _gatherIndex).view(batch, _classCounts.Length, _maxClasses);
             headMax = grouped.amax([2]);
         }

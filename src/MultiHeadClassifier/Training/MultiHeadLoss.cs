@@ -1,4 +1,5 @@
 using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Internal;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Training;
@@ -93,7 +94,7 @@ public sealed class MultiHeadLoss : IDisposable
     {
         using var scope = NewDisposeScope();
         var (numerator, denominator) = WeightedSums(logits, labels);
-        var perHead = numerator / where(denominator > 0, denominator, ones_like(denominator));
+        var perHead = numerator / where(denominator.gt(Scalars.Zero), denominator, ones_like(denominator));
         var total = (perHead * _lossMultipliers).sum();
         return new MultiHeadLossResult(total.MoveToOuterDisposeScope(), perHead.MoveToOuterDisposeScope());
     }

@@ -199,7 +199,7 @@ internal sealed class TrainingRun : IDisposable
         _parameters.ZeroGradients();
         var logits = _model.Network.forward(step.X);
         var (numerator, denominator) = _loss.WeightedSums(logits, step.Targets);
-        var perHead = numerator / where(denominator > 0, denominator, ones_like(denominator));
+        var perHead = numerator / where(denominator.gt(Scalars.Zero), denominator, ones_like(denominator));
         var total = (perHead * _loss.LossMultipliers).sum();
 
         // One host copy per step: per-head losses, numerators and denominators.

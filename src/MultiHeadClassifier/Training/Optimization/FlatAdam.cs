@@ -1,5 +1,7 @@
 using static TorchSharp.torch;
 
+using TorchSharp;
+
 namespace MultiHeadClassifier.Training.Optimization;
 
 /// <summary>
@@ -70,26 +72,34 @@ internal sealed class FlatAdam : FlatOptimizer
         var values = Parameters.Values;
         var gradient = Parameters.Gradients;
         _step++;
+        double stepSize = LearningRate / (1 - Math.Pow(Beta1, _step));
+        double correction = Math.Sqrt(1 - Math.Pow(Beta2, _step));
+
+        // Explicit scalars held by `using` until the step ends: an implicit conversion's temporary could be
+        // finalized, freeing its native handle, while libtorch still reads it.
+        using var decay = (_decoupled ? 1 - (LearningRate * WeightDecay) : WeightDecay).ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - Beta2).ToScalar();
+        using var epsilon = (Epsilon * correction).ToScalar();
+        using var step = (-stepSize * correction).ToScalar();
         if (WeightDecay != 0)
         {
             if (_decoupled)
             {
-                values.mul_(1 - LearningRate * WeightDecay);
+                values.mul_(decay);
             }
             else
             {
-                gradient = gradient.add(values, alpha: WeightDecay);
+                gradient = gradient.add(values, alpha: decay);
             }
         }
 
-        _average.lerp_(gradient, 1 - Beta1);
-        _squaredAverage.mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
-        double stepSize = LearningRate / (1 - Math.Pow(Beta1, _step));
-        double correction = Math.Sqrt(1 - Math.Pow(Beta2, _step));
+        _average.lerp_(gradient, 1 - Beta1); // lerp_ takes a tensor weight: a 0-d tensor, held by the dispose scope
+        _squaredAverage.mul_(beta2).addcmul_(gradient, gradient, value: oneMinusBeta2);
 
         // m / (√v / c + ε) = c·m / (√v + c·ε): one pass fewer than dividing √v by c, the same value up to rounding.
-        var denominator = _squaredAverage.sqrt().add_(Epsilon * correction);
-        values.addcdiv_(_average, denominator, value: -stepSize * correction);
+        var denominator = _squaredAverage.sqrt().add_(epsilon);
+        values.addcdiv_(_average, denominator, value: step);
     }
 
     public override void Save(BinaryWriter writer)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -76,7 +77,8 @@ internal sealed class FlatParameters : IDisposable
         double coefficient = maxNorm / (norm + 1e-6);
         if (coefficient < 1)
         {
-            Gradients.mul_(coefficient);
+            using var scale = coefficient.ToScalar();
+            Gradients.mul_(scale);
         }
 
         return norm;

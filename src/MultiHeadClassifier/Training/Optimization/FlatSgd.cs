@@ -1,5 +1,7 @@
 using static TorchSharp.torch;
 
+using TorchSharp;
+
 namespace MultiHeadClassifier.Training.Optimization;
 
 /// <summary>
@@ -49,16 +51,20 @@ internal sealed class FlatSgd : FlatOptimizer
         using var scope = NewDisposeScope();
         var values = Parameters.Values;
         var gradient = Parameters.Gradients;
+        // Explicit scalars held by `using` (see FlatAdam.Step).
+        using var decay = WeightDecay.ToScalar();
+        using var momentum = _momentum.ToScalar();
+        using var step = (-LearningRate).ToScalar();
         if (WeightDecay != 0)
         {
-            gradient = gradient.add(values, alpha: WeightDecay);
+            gradient = gradient.add(values, alpha: decay);
         }
 
         if (_momentum != 0)
         {
             if (_hasBuffer)
             {
-                _buffer.mul_(_momentum).add_(gradient);
+                _buffer.mul_(momentum).add_(gradient);
             }
             else
             {
@@ -69,7 +75,7 @@ internal sealed class FlatSgd : FlatOptimizer
             gradient = _buffer;
         }
 
-        values.add_(gradient, alpha: -LearningRate);
+        values.add_(gradient, alpha: step);
     }
 
     public override void Save(BinaryWriter writer)
