@@ -27,6 +27,7 @@ public class ArchitectureTests
         ["Corrections", "Decisions"],
         ["Evaluation"],
         ["Persistence"],
+        ["Export"],
     ];
 
     private static readonly Assembly Library = typeof(MultiHeadModel).Assembly;
