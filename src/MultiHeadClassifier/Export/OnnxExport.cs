@@ -37,7 +37,7 @@ namespace MultiHeadClassifier.Export;
 /// <c>priors</c> (the prior correction's per-class logit offsets −ln w_c), <c>temperatures</c>,
 /// <c>standardization</c>, <c>imputation</c>, <c>imputation_means</c>, <c>probabilities_correction</c>,
 /// <c>ensemble_size</c> and <c>outputs</c>; structured values are JSON. For an ensemble, <c>class_weights</c>,
-/// <c>priors</c> and <c>temperatures</c> are JSON arrays with one entry per member.
+/// <c>priors</c>, <c>temperatures</c> and <c>standardization</c> are JSON arrays with one entry per member.
 /// </para>
 /// </remarks>
 public static class OnnxExport
