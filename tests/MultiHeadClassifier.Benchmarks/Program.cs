@@ -17,17 +17,19 @@ var threadsOption = new Option<int?>("--threads") { Description = "libtorch intr
 var repsOption = new Option<int?>("--reps") { Description = "Timed repetitions per measurement; the median is reported (default 5, quick 3)." };
 var onlyOption = new Option<string[]>("--only") { Description = "Run only these workloads (W1, W2, W3); memory and inference need W1.", AllowMultipleArgumentsPerToken = true };
 var onnxOption = new Option<bool>("--onnx") { Description = "Also time W1's model exported to ONNX in ONNX Runtime, against Predict on the same rows." };
-var root = new RootCommand("MultiHeadClassifier performance benchmarks") { jsonOption, quickOption, threadsOption, repsOption, onlyOption, onnxOption };
+var inferenceOnlyOption = new Option<bool>("--inference-only") { Description = "Skip the training measurements: train W1's model for one epoch, then time Predict (and ONNX Runtime with --onnx) only." };
+var root = new RootCommand("MultiHeadClassifier performance benchmarks") { jsonOption, quickOption, threadsOption, repsOption, onlyOption, onnxOption, inferenceOnlyOption };
 root.SetAction(parseResult => Bench.Run(new BenchSettings(
     parseResult.GetValue(quickOption),
     parseResult.GetValue(jsonOption),
     parseResult.GetValue(threadsOption),
     parseResult.GetValue(repsOption),
     parseResult.GetValue(onlyOption) ?? [],
-    parseResult.GetValue(onnxOption))));
+    parseResult.GetValue(onnxOption),
+    parseResult.GetValue(inferenceOnlyOption))));
 return root.Parse(args).Invoke();
 
-internal sealed record BenchSettings(bool Quick, FileInfo? Json, int? Threads, int? Reps, string[] Only, bool Onnx = false);
+internal sealed record BenchSettings(bool Quick, FileInfo? Json, int? Threads, int? Reps, string[] Only, bool Onnx = false, bool InferenceOnly = false);
 
 internal static class Bench
 {
@@ -82,6 +84,23 @@ internal static class Bench
         {
             Console.WriteLine(workload.Describe());
             var data = WorkloadData.Create(workload, Seed);
+            if (settings.InferenceOnly)
+            {
+                if (workload.Name == "W1")
+                {
+                    using var trained = new LibraryRun(workload, data, Seed);
+                    var (epoch, _, _) = trained.Train(1);
+                    double trainRate = workload.Rows / epoch.TotalSeconds;
+                    json["inference"] = MeasureInference(trained, data.Features, reps, trainRate, roofline, workload);
+                    if (settings.Onnx)
+                    {
+                        json["onnx"] = MeasureOnnx(trained, data.Features, reps, workload);
+                    }
+                }
+
+                continue;
+            }
+
             using var hand = new HandLoop(workload, data, Seed);
             using var library = new LibraryRun(workload, data, Seed);
             var result = Measure(workload, hand, library, reps, roofline);

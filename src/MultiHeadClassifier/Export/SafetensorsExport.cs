@@ -270,7 +270,8 @@ public static class SafetensorsExport
             model.Temperatures = sidecar.Temperatures is { } t ? new FittedTemperatures(t.PerHead, t.AfterPriorCorrection, t.FittedOn) : null;
             return model;
         }
-        catch (Exception e) when (e is ArgumentException { ParamName: not nameof(customBackbone) } or KeyNotFoundException)
+        catch (Exception e) when (e is ArgumentException { ParamName: not nameof(customBackbone) } or KeyNotFoundException
+            || (e is InvalidDataException && !e.Message.Contains(sidecarPath, StringComparison.Ordinal)))
         {
             model?.Dispose();
             throw new InvalidDataException($"The sidecar '{sidecarPath}' is not valid: {e.Message}", e);
