@@ -24,11 +24,12 @@ public static class Cli
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var context = new CliContext(stdout, stderr, interactive ?? (!Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)), cancellationToken);
-        var root = new RootCommand("mhc: train, evaluate and run multi-head ordinal classifiers on CSV files.")
+        var root = new RootCommand("mhc: train, evaluate, run and export multi-head ordinal classifiers on CSV files.")
         {
             TrainCommand.Create(context),
             EvaluateCommand.Create(context),
             PredictCommand.Create(context),
+            ExportCommand.Create(context),
         };
 
         var parsed = root.Parse(args);
@@ -56,7 +57,7 @@ public static class Cli
     private static int? ExitCodeFor(Exception e) => e switch
     {
         TorchNativeLoadException or NonFiniteLossException or OperationCanceledException => 1,
-        CliException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException => CliException.UsageExitCode,
+        CliException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or NotSupportedException => CliException.UsageExitCode,
         IOException or UnauthorizedAccessException => 1,
         _ => null,
     };

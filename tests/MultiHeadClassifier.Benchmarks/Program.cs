@@ -17,10 +17,12 @@ var quickOption = new Option<bool>("--quick") { Description = "Fewer rows, repet
 var threadsOption = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice)." };
 var repsOption = new Option<int?>("--reps") { Description = "Timed repetitions per measurement; the median is reported (default 5, quick 3)." };
 var onlyOption = new Option<string[]>("--only") { Description = "Run only these workloads (W1, W2, W3); memory and inference need W1.", AllowMultipleArgumentsPerToken = true };
+var onnxOption = new Option<bool>("--onnx") { Description = "Also time W1's model exported to ONNX in ONNX Runtime, against Predict on the same rows." };
+var inferenceOnlyOption = new Option<bool>("--inference-only") { Description = "Skip the training measurements: train W1's model for one epoch, then time Predict (and ONNX Runtime with --onnx) only." };
 var qualityOption = new Option<DirectoryInfo?>("--quality") { Description = "Instead of speed: model quality on DIR/train.csv, valid.csv and test.csv (the CLI's CSV format), per recipe over seeds." };
 var headsOption = new Option<string>("--heads") { Description = "With --quality: the comma-separated head columns.", DefaultValueFactory = _ => string.Empty };
 var seedsOption = new Option<int>("--seeds") { Description = "With --quality: seeds 0..N-1.", DefaultValueFactory = _ => 5 };
-var root = new RootCommand("MultiHeadClassifier performance and quality benchmarks") { jsonOption, quickOption, threadsOption, repsOption, onlyOption, qualityOption, headsOption, seedsOption };
+var root = new RootCommand("MultiHeadClassifier performance and quality benchmarks") { jsonOption, quickOption, threadsOption, repsOption, onlyOption, onnxOption, inferenceOnlyOption, qualityOption, headsOption, seedsOption };
 root.SetAction(parseResult => parseResult.GetValue(qualityOption) is { } quality
     ? MultiHeadClassifier.Benchmarks.Quality.QualityBenchmark.Run(quality, parseResult.GetValue(headsOption)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), parseResult.GetValue(seedsOption))
     : Bench.Run(new BenchSettings(
@@ -28,10 +30,12 @@ root.SetAction(parseResult => parseResult.GetValue(qualityOption) is { } quality
     parseResult.GetValue(jsonOption),
     parseResult.GetValue(threadsOption),
     parseResult.GetValue(repsOption),
-    parseResult.GetValue(onlyOption) ?? [])));
+    parseResult.GetValue(onlyOption) ?? [],
+    parseResult.GetValue(onnxOption),
+    parseResult.GetValue(inferenceOnlyOption))));
 return root.Parse(args).Invoke();
 
-internal sealed record BenchSettings(bool Quick, FileInfo? Json, int? Threads, int? Reps, string[] Only);
+internal sealed record BenchSettings(bool Quick, FileInfo? Json, int? Threads, int? Reps, string[] Only, bool Onnx = false, bool InferenceOnly = false);
 
 internal static class Bench
 {
@@ -86,6 +90,23 @@ internal static class Bench
         {
             Console.WriteLine(workload.Describe());
             var data = WorkloadData.Create(workload, Seed);
+            if (settings.InferenceOnly)
+            {
+                if (workload.Name == "W1")
+                {
+                    using var trained = new LibraryRun(workload, data, Seed);
+                    var (epoch, _, _) = trained.Train(1);
+                    double trainRate = workload.Rows / epoch.TotalSeconds;
+                    json["inference"] = MeasureInference(trained, data.Features, reps, trainRate, roofline, workload);
+                    if (settings.Onnx)
+                    {
+                        json["onnx"] = MeasureOnnx(trained, data.Features, reps, workload);
+                    }
+                }
+
+                continue;
+            }
+
             using var hand = new HandLoop(workload, data, Seed);
             using var library = new LibraryRun(workload, data, Seed);
             var result = Measure(workload, hand, library, reps, roofline);
@@ -104,6 +125,10 @@ internal static class Bench
                 w1TrainSamplesPerSecond = result.LibrarySamplesPerSecond;
                 json["memory"] = MeasureMemory(library, memoryEpochs);
                 json["inference"] = MeasureInference(library, data.Features, reps, w1TrainSamplesPerSecond, roofline, workload);
+                if (settings.Onnx)
+                {
+                    json["onnx"] = MeasureOnnx(library, data.Features, reps, workload);
+                }
             }
 
             Console.WriteLine();
@@ -252,6 +277,75 @@ internal static class Bench
             ["predict_samples_per_s_runs"] = ToArray(arrayRates),
             ["all_disturbed"] = runs.AllDisturbed,
         };
+    }
+
+    /// <summary>
+    /// ONNX Runtime on the exported W1 model against Predict, alternating in each repetition, same rows, same
+    /// thread count (libtorch's), both returning one [rows, K] array per head.
+    /// </summary>
+    private static JsonObject MeasureOnnx(LibraryRun library, float[,] features, int reps, Workload workload)
+    {
+        int threads = get_num_threads();
+        using var onnx = new OnnxInference(library.Model, threads);
+        var check = onnx.Score(features);
+        var predicted = library.Model.Predict(features);
+        double worst = library.Model.Heads.Select((h, i) => MaxDifference(check[i], predicted[h.Name])).Max();
+        var runs = Repeater.Run(reps, attempt =>
+        {
+            var stopwatch = Stopwatch.StartNew();
+            double predict = 0;
+            double ort = 0;
+            if (attempt % 2 == 0)
+            {
+                library.Model.Predict(features);
+                predict = workload.Rows / stopwatch.Elapsed.TotalSeconds;
+                stopwatch.Restart();
+                onnx.Score(features);
+                ort = workload.Rows / stopwatch.Elapsed.TotalSeconds;
+            }
+            else
+            {
+                onnx.Score(features);
+                ort = workload.Rows / stopwatch.Elapsed.TotalSeconds;
+                stopwatch.Restart();
+                library.Model.Predict(features);
+                predict = workload.Rows / stopwatch.Elapsed.TotalSeconds;
+            }
+
+            Console.WriteLine(Invariant($"    onnx try {attempt + 1}: Predict {predict,9:N0} samples/s   ONNX Runtime {ort,9:N0} samples/s   ratio {ort / predict:F2}"));
+            return (Predict: predict, Onnx: ort);
+        });
+        double predictRate = Stats.Median(runs.Used.Select(r => r.Value.Predict).ToList());
+        double onnxRate = Stats.Median(runs.Used.Select(r => r.Value.Onnx).ToList());
+        double paired = Stats.Median(runs.Used.Select(r => r.Value.Onnx / r.Value.Predict).ToList());
+        Console.WriteLine(Invariant($"  onnx: ONNX Runtime {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()} {onnxRate:N0} samples/s vs Predict {predictRate:N0} (ratio {onnxRate / predictRate:F2}, paired {paired:F2}; {threads} threads each; file {onnx.FileBytes / 1e6:F1} MB; largest |logit difference| {worst:G3})"));
+        return new JsonObject
+        {
+            ["onnx_samples_per_s"] = Round(onnxRate),
+            ["predict_samples_per_s"] = Round(predictRate),
+            ["onnx_over_predict"] = Round(onnxRate / predictRate),
+            ["paired_ratio"] = Round(paired),
+            ["threads"] = threads,
+            ["file_bytes"] = onnx.FileBytes,
+            ["max_abs_logit_difference"] = worst,
+            ["onnx_samples_per_s_runs"] = ToArray(runs.Used.Select(r => r.Value.Onnx)),
+            ["predict_samples_per_s_runs"] = ToArray(runs.Used.Select(r => r.Value.Predict)),
+            ["all_disturbed"] = runs.AllDisturbed,
+        };
+    }
+
+    private static double MaxDifference(float[,] a, float[,] b)
+    {
+        double worst = 0;
+        for (int r = 0; r < a.GetLength(0); r++)
+        {
+            for (int c = 0; c < a.GetLength(1); c++)
+            {
+                worst = Math.Max(worst, Math.Abs(a[r, c] - b[r, c]));
+            }
+        }
+
+        return worst;
     }
 
     private static void PrintSummary(List<WorkloadResult> results)

@@ -28,6 +28,7 @@ public class ArchitectureTests
         ["Ensembles"],
         ["Evaluation"],
         ["Persistence"],
+        ["Export"],
     ];
 
     private static readonly Assembly Library = typeof(MultiHeadModel).Assembly;

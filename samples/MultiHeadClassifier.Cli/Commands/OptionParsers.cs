@@ -119,6 +119,17 @@ public static class OptionParsers
         _ => throw new CliException($"--correction: '{value}' is not one of none, prior, temperature, prior+temperature."),
     };
 
+    /// <summary>The option value of a correction, as <see cref="Correction"/> reads it.</summary>
+    /// <param name="correction">The correction.</param>
+    /// <returns><c>none</c>, <c>prior</c>, <c>temperature</c> or <c>prior+temperature</c>.</returns>
+    public static string CorrectionName(LogitCorrection correction) => correction switch
+    {
+        LogitCorrection.Prior => "prior",
+        LogitCorrection.Temperature => "temperature",
+        LogitCorrection.PriorAndTemperature => "prior+temperature",
+        _ => "none",
+    };
+
     /// <summary>Parses <c>--decision argmax|median|expected-value</c> (<c>expected</c> is read as <c>expected-value</c>).</summary>
     /// <param name="value">The option value.</param>
     /// <returns>The rule.</returns>

@@ -56,6 +56,9 @@ internal sealed class FusedHeadLayer : nn.Module<Tensor, Tensor>
     /// <summary>The [ΣO] bias.</summary>
     public Parameter Bias => _bias;
 
+    /// <summary>The weight row of each output, or null when rows and outputs coincide (no CORAL heads).</summary>
+    public long[]? RowOfOutput => _expand?.Rows;
+
     /// <summary>The row each head's outputs start at, in the weight; a CORAL head has one row.</summary>
     public static long RowCount(HeadDefinition head) => head.Loss == HeadLoss.Coral ? 1 : head.OutputCount;
 
@@ -97,6 +100,8 @@ internal sealed class FusedHeadLayer : nn.Module<Tensor, Tensor>
     {
         private readonly Lock _lock = new();
         private Tensor? _tensor;
+
+        public long[] Rows => rows;
 
         public Tensor On(Device device)
         {

@@ -1,0 +1,3 @@
+using MultiHeadClassifier.Serving;
+
+return ServingApp.Run(args, Console.Out, Console.Error);
