@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using MultiHeadClassifier.Corrections;
+using MultiHeadClassifier.Ensembles;
 using MultiHeadClassifier.Internal;
 using MultiHeadClassifier.Modeling;
 
@@ -92,6 +93,28 @@ public static class OnnxExport
         }
     }
 
+    /// <summary>A <see cref="MultiHeadEnsemble"/>'s ONNX export.</summary>
+    /// <param name="ensemble">The ensemble.</param>
+    extension(MultiHeadEnsemble ensemble)
+    {
+        /// <summary>
+        /// Writes the ensemble as one ONNX file (atomically) that reproduces <c>ensemble.Probabilities</c>: each
+        /// output is the mean over the members of the raw outputs and of the members' probabilities after the prior
+        /// part of the correction; its temperature part is then applied to that mean, softmax(log p̄ / T), with the
+        /// ensemble's own temperatures.
+        /// </summary>
+        /// <param name="path">The file to write; its folder must exist.</param>
+        /// <param name="options">Probability outputs, imputation and feature names. Default: raw outputs only.</param>
+        /// <exception cref="InvalidOperationException">Prior correction without class weights, or temperature correction without ensemble temperatures fitted on the same basis.</exception>
+        public void ExportOnnx(string path, OnnxExportOptions? options = null)
+        {
+            ArgumentNullException.ThrowIfNull(ensemble);
+            ArgumentException.ThrowIfNullOrWhiteSpace(path);
+            var proto = Build(ensemble.Members, options ?? new OnnxExportOptions(), EnsembleTemperatures(ensemble, options?.Probabilities));
+            AtomicFile.Write(path, stream => proto.WriteTo(stream));
+        }
+    }
+
     /// <summary>The ONNX model of a model or ensemble, as bytes.</summary>
     internal static byte[] ToBytes(IReadOnlyList<MultiHeadModel> members, OnnxExportOptions? options) =>
         Build(members, options ?? new OnnxExportOptions()).ToByteArray();
@@ -103,7 +126,24 @@ public static class OnnxExport
         AtomicFile.Write(path, stream => proto.WriteTo(stream));
     }
 
-    private static ModelProto Build(IReadOnlyList<MultiHeadModel> members, OnnxExportOptions options)
+    /// <summary>For a <see cref="MultiHeadEnsemble"/>: the temperatures its mean gets (or none), checked as <c>Probabilities</c> checks them.</summary>
+    private static MeanTemperatures EnsembleTemperatures(MultiHeadEnsemble ensemble, LogitCorrection? correction)
+    {
+        bool prior = correction?.HasFlag(LogitCorrection.Prior) == true;
+        if (correction?.HasFlag(LogitCorrection.Temperature) != true)
+        {
+            return new MeanTemperatures(null);
+        }
+
+        if (ensemble.Temperatures is not { } temperatures || temperatures.AfterPriorCorrection != prior)
+        {
+            throw new InvalidOperationException($"The ensemble has no temperatures fitted on the {(prior ? "prior-corrected" : "raw")} mean; fit them with ensemble.FitTemperatures(heldOut, afterPriorCorrection: {prior.ToString().ToLowerInvariant()}) and attach them.");
+        }
+
+        return new MeanTemperatures(temperatures);
+    }
+
+    private static ModelProto Build(IReadOnlyList<MultiHeadModel> members, OnnxExportOptions options, MeanTemperatures? onMean = null)
     {
         CheckMembers(members);
         var first = members[0];
@@ -114,7 +154,8 @@ public static class OnnxExport
         }
 
         var heads = first.Heads.Select(HeadOutput.For).ToList();
-        var corrections = members.Select((m, i) => Corrections(m, options.Probabilities, members.Count == 1 ? "The model" : $"Ensemble member {i}")).ToList();
+        var memberCorrection = onMean is null ? options.Probabilities : options.Probabilities & LogitCorrection.Prior;
+        var corrections = members.Select((m, i) => Corrections(m, memberCorrection, members.Count == 1 ? "The model" : $"Ensemble member {i}")).ToList();
 
         var graph = new OnnxGraph("multi_head_classifier");
         graph.Reserve(InputName);
@@ -130,7 +171,7 @@ public static class OnnxExport
             features = graph.Node("Where", [missing, graph.Constant("imputation.means", values, values.Length), InputName], "imputed");
         }
 
-        bool single = members.Count == 1;
+        bool single = members.Count == 1 && onMean is null;
         var memberRaw = new List<IReadOnlyList<string>>();
         var memberProbabilities = new List<IReadOnlyList<string>>();
         for (int m = 0; m < members.Count; m++)
@@ -156,7 +197,15 @@ public static class OnnxExport
             if (!single)
             {
                 graph.Node("Mean", memberRaw.Select(r => r[h]), [rawNames[h]]);
-                if (options.Probabilities is not null)
+                if (options.Probabilities is not null && onMean?.Temperatures is { } t)
+                {
+                    string mean = graph.Node("Mean", memberProbabilities.Select(p => p[h]), heads[h].Head.Name + ".mean");
+                    string floored = graph.Node("Max", [mean, graph.Scalar(heads[h].Head.Name + ".floor", 1e-12f)], heads[h].Head.Name + ".mean_floored");
+                    string log = graph.Node("Log", [floored], heads[h].Head.Name + ".mean_log");
+                    string divided = graph.Node("Div", [log, graph.Scalar(heads[h].Head.Name + ".mean_temperature", (float)(t.PerHead.TryGetValue(heads[h].Head.Name, out double value) ? value : 1.0))], heads[h].Head.Name + ".mean_corrected");
+                    graph.Node("Softmax", [divided], [probabilityNames[h]], OnnxGraph.Attribute("axis", -1L));
+                }
+                else if (options.Probabilities is not null)
                 {
                     graph.Node("Mean", memberProbabilities.Select(p => p[h]), [probabilityNames[h]]);
                 }
@@ -361,3 +410,7 @@ public static class OnnxExport
 
     private static string Json(JsonNode? node) => node?.ToJsonString() ?? "null";
 }
+
+/// <summary>How a <see cref="MultiHeadEnsemble"/> export corrects: members up to the prior part, then these temperatures (if any) on the mean.</summary>
+/// <param name="Temperatures">The ensemble's temperatures, or null when the correction has no temperature part.</param>
+internal sealed record MeanTemperatures(FittedTemperatures? Temperatures);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FluentAssertions;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Ensembles;
 using MultiHeadClassifier.Export;
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Modeling;
@@ -91,6 +92,32 @@ public sealed class OnnxExportTests : IClassFixture<TrainedExportModel>, IDispos
         {
             ExportAssertions.ShouldMatch(actual[head], raw[head], head);
             ExportAssertions.ShouldMatch(actual[head + "_probabilities"], probabilities[head], head + "_probabilities");
+        }
+    }
+
+    [Theory]
+    [InlineData(LogitCorrection.Prior)]
+    [InlineData(LogitCorrection.PriorAndTemperature)]
+    public void When_a_MultiHeadEnsemble_is_exported_it_should_match_its_mean_probabilities_with_temperatures_on_the_mean(LogitCorrection correction)
+    {
+        // Arrange
+        var data = TestData.Ratings(700, seed: 9);
+        HeadDefinition[] heads = [.. TestData.HeadNames.Select((n, i) => new HeadDefinition(n, 5, weighting: ClassWeighting.Balanced(), loss: i == 1 ? HeadLoss.Corn : HeadLoss.CrossEntropy))];
+        using var ensemble = MultiHeadEnsemble.Train(8, heads, members: 2, seed: 5, new MultiHeadModelOptions { Backbone = new() { HiddenSizes = [8] } }, new MultiHeadTrainerOptions { Epochs = 2 }, data.Slice(0, 500));
+        ensemble.Temperatures = ensemble.FitTemperatures(data.Slice(500, 200));
+        var x = ExportAssertions.RandomFeatures(120, 8, seed: 6);
+        string path = Path.Combine(_folder, "ensemble.onnx");
+
+        // Act
+        ensemble.ExportOnnx(path, new OnnxExportOptions { Probabilities = correction });
+        using var runner = new OnnxRunner(path);
+        var actual = runner.Run(x);
+
+        // Assert
+        var expected = ensemble.Probabilities(new MultiHeadDataset(x), correction);
+        foreach (string head in TestData.HeadNames)
+        {
+            ExportAssertions.ShouldMatch(actual[head + "_probabilities"], expected[head], head + "_probabilities");
         }
     }
 
