@@ -119,10 +119,10 @@ public static class EvaluateCommand
         var (_, data) = ModelInputs.Read(model, settings.DataPath, withLabels: true);
         ModelInputs.PrepareCorrection(model, settings.Correction, settings.CorrectionDataPath, ProgressLogger.For(context));
         rule = ModelInputs.PrepareDecision(model, rule, settings.Correction, settings.CorrectionDataPath);
-        var after = ModelEvaluator.Evaluate(model.Model, data, settings.Correction, rule);
+        var after = model.Evaluate(data, settings.Correction, rule);
         var before = settings.ReportPath is null ? null
             : settings.Correction == LogitCorrection.None ? after
-            : ModelEvaluator.Evaluate(model.Model, data, LogitCorrection.None, rule);
+            : model.Evaluate(data, LogitCorrection.None, rule);
         return (name, after, before);
     }
 

@@ -58,14 +58,27 @@ public static class ExportCommand
 
         if (format == "onnx")
         {
-            model.Model.ExportOnnx(outPath, new OnnxExportOptions
+            var options = new OnnxExportOptions
             {
                 Probabilities = correction,
                 ImputationMeans = model.Means is { } means ? [.. model.Features.Select(f => means[f])] : null,
                 FeatureNames = model.Features,
-            });
+            };
+            if (model.Ensemble is { } ensemble)
+            {
+                ensemble.ExportOnnx(outPath, options);
+            }
+            else
+            {
+                model.Model.ExportOnnx(outPath, options);
+            }
+
             string outputs = correction is { } applied ? $"raw logits and probabilities after correction {OptionParsers.CorrectionName(applied)}" : "raw logits";
             context.Stdout.WriteLine($"Wrote {outPath}: ONNX opset {OnnxExport.OpsetVersion}, input 'features' [N, {model.Features.Count}], {model.Model.Heads.Count} heads ({outputs}), {(model.Means is null ? "no imputation" : "missing features imputed with the training means")}.");
+        }
+        else if (model.Ensemble is not null)
+        {
+            throw new CliException("--format safetensors: an ensemble has several state dicts; export it as onnx, or export each member from a model directory of its own.");
         }
         else
         {

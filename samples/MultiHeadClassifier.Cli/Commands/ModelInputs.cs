@@ -3,7 +3,6 @@ using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Decisions;
-using MultiHeadClassifier.Evaluation;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
@@ -20,9 +19,9 @@ public static class ModelInputs
         var table = CsvDataReader.Read(path);
         var features = CsvDataReader.Features(table, model.Features, model.Means);
         var labels = withLabels
-            ? CsvDataReader.Labels(table, model.Model.Heads.Select(h => h.Name).ToArray(), model.Model.Heads.Select(h => h.ClassCount).ToArray())
+            ? CsvDataReader.Labels(table, model.Heads.Select(h => h.Name).ToArray(), model.Heads.Select(h => h.ClassCount).ToArray())
             : null;
-        return (table, new MultiHeadDataset(features, labels, labels is null ? null : model.Model.Heads.Select(h => h.Name).ToArray()));
+        return (table, new MultiHeadDataset(features, labels, labels is null ? null : model.Heads.Select(h => h.Name).ToArray()));
     }
 
     /// <summary>
@@ -45,11 +44,11 @@ public static class ModelInputs
         if (correctionDataPath is not null)
         {
             var (_, heldOut) = Read(model, correctionDataPath, withLabels: true);
-            model.Model.Temperatures = ModelCorrections.FitTemperatures(model.Model, heldOut, afterPrior, logger);
+            model.FitTemperatures(heldOut, afterPrior, logger);
             return;
         }
 
-        if (model.Model.Temperatures?.AfterPriorCorrection != afterPrior)
+        if (model.Temperatures?.AfterPriorCorrection != afterPrior)
         {
             throw new CliException($"--correction {(afterPrior ? "prior+temperature" : "temperature")} needs --correction-data (the model stores no temperatures fitted on {(afterPrior ? "prior-corrected" : "raw")} logits).");
         }
@@ -78,6 +77,6 @@ public static class ModelInputs
         }
 
         var (_, heldOut) = Read(model, correctionDataPath, withLabels: true);
-        return ThresholdFitting.Fit(model.Model, heldOut, correction);
+        return model.FitThresholds(heldOut, correction);
     }
 }

@@ -44,8 +44,12 @@ public static class PredictCommand
         var (_, data) = ModelInputs.Read(model, dataPath, withLabels: false);
         ModelInputs.PrepareCorrection(model, correction, correctionDataPath, ProgressLogger.For(context));
         rule = ModelInputs.PrepareDecision(model, rule, correction, correctionDataPath);
-        var logits = ModelCorrections.Apply(model.Model, model.Model.Predict(data), correction);
-        var columns = kind == "labels" ? LabelColumns(model.Model, logits, rule) : ScoreColumns(model.Model.Heads, logits, kind);
+        var columns = kind switch
+        {
+            "labels" => LabelColumns(model, model.Probabilities(data, correction), rule),
+            "probabilities" => ProbabilityColumns(model.Heads, model.Probabilities(data, correction)),
+            _ => LogitColumns(model.Heads, model.Outputs(data, correction)),
+        };
         string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
         if (dir is not null)
         {
@@ -59,13 +63,12 @@ public static class PredictCommand
     }
 
     /// <summary>One column per head, <c>&lt;head&gt;</c>: the class the rule picks, as an integer.</summary>
-    private static List<(string Name, Func<int, string> Cell)> LabelColumns(MultiHeadModel model, MultiHeadPrediction logits, DecisionRule rule)
+    private static List<(string Name, Func<int, string> Cell)> LabelColumns(ModelDirectory model, IReadOnlyDictionary<string, double[,]> probabilities, DecisionRule rule)
     {
-        var probabilities = ModelCorrections.Probabilities(logits);
         var columns = new List<(string Name, Func<int, string> Cell)>();
         foreach (var head in model.Heads)
         {
-            int[] labels = rule.ForHead(model, head.Name).Decide(probabilities[head.Name]);
+            int[] labels = rule.ForHead(model.Model, head.Name).Decide(probabilities[head.Name]);
             columns.Add((head.Name, r => labels[r].ToString(CultureInfo.InvariantCulture)));
         }
 
@@ -78,16 +81,19 @@ public static class PredictCommand
     /// still its raw threshold outputs (no correction turned them into class logits) are K−1 columns
     /// <c>&lt;head&gt;_t&lt;k&gt;</c>.
     /// </summary>
-    private static List<(string Name, Func<int, string> Cell)> ScoreColumns(IReadOnlyList<HeadDefinition> heads, MultiHeadPrediction logits, string kind)
+    private static List<(string Name, Func<int, string> Cell)> ProbabilityColumns(IReadOnlyList<HeadDefinition> heads, IReadOnlyDictionary<string, double[,]> probabilities) =>
+        ScoreColumns(heads, probabilities, _ => false);
+
+    private static List<(string Name, Func<int, string> Cell)> LogitColumns(IReadOnlyList<HeadDefinition> heads, MultiHeadPrediction logits) =>
+        ScoreColumns(heads, heads.ToDictionary(h => h.Name, h => ToDouble(logits[h.Name]), StringComparer.Ordinal), head => logits.Kinds[head] != HeadLoss.CrossEntropy);
+
+    private static List<(string Name, Func<int, string> Cell)> ScoreColumns(IReadOnlyList<HeadDefinition> heads, IReadOnlyDictionary<string, double[,]> matrix, Func<string, bool> isThresholdOutput)
     {
-        IReadOnlyDictionary<string, double[,]> matrix = kind == "probabilities"
-            ? ModelCorrections.Probabilities(logits)
-            : heads.ToDictionary(h => h.Name, h => ToDouble(logits[h.Name]), StringComparer.Ordinal);
         var columns = new List<(string Name, Func<int, string> Cell)>();
         foreach (var head in heads)
         {
             var m = matrix[head.Name];
-            bool thresholds = kind != "probabilities" && logits.Kinds[head.Name] != HeadLoss.CrossEntropy;
+            bool thresholds = isThresholdOutput(head.Name);
             for (int c = 0; c < m.GetLength(1); c++)
             {
                 int k = c;

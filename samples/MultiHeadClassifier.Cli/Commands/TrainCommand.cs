@@ -38,12 +38,13 @@ public static class TrainCommand
         var loss = new Option<string?>("--loss") { Description = "ce|corn|coral for every head, or h1=corn,h2=ce (heads not named: ce). Default: ce." };
         var monitor = new Option<string>("--monitor") { Description = "What early stopping and the best epoch watch on --valid: loss|nll|balanced_accuracy|macro_f1|qwk|mae.", DefaultValueFactory = _ => "loss" };
         monitor.AcceptOnlyFromAmong([.. ValidationMonitors.All.Select(m => m.Name)]);
+        var ensemble = new Option<int>("--ensemble") { Description = "Train a seed ensemble of M members (seeds s..s+M-1); the directory then holds ensemble.mhce.", DefaultValueFactory = _ => 1 };
         var resume = new Option<bool>("--resume") { Description = $"Continue the run saved in <out>/{ModelDirectory.CheckpointFile} (give the original run's options; the seed is the checkpoint's)." };
         missing.AcceptOnlyFromAmong("error", "mean");
 
         var command = new Command("train", "Train a multi-head classifier on a CSV file.")
         {
-            train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, early, checkpointEvery, resume, loss, monitor,
+            train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, early, checkpointEvery, resume, loss, monitor, ensemble,
         };
         command.SetAction(p => Run(context, new TrainSettings(
             p.GetValue(train)!,
@@ -63,7 +64,8 @@ public static class TrainCommand
             p.GetValue(checkpointEvery),
             p.GetValue(resume),
             p.GetValue(loss),
-            p.GetValue(monitor)!)));
+            p.GetValue(monitor)!,
+            p.GetValue(ensemble))));
         return command;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MultiHeadClassifier.Cli.Reporting;
+using MultiHeadClassifier.Ensembles;
 using MultiHeadClassifier.Evaluation;
 using MultiHeadClassifier.Modeling;
 using MultiHeadClassifier.Persistence;
@@ -22,6 +23,12 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
     public void Execute()
     {
         RequireUsableOptions();
+        if (settings.Ensemble > 1)
+        {
+            ExecuteEnsemble();
+            return;
+        }
+
         var inputs = TrainInputs.Load(settings);
         var run = CheckpointRun.Describe(settings.Train, settings.Valid, settings.ResumeOptions());
         var (model, checkpoint) = BuildOrResume(inputs, run);
@@ -38,9 +45,64 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
         }
     }
 
+    /// <summary>
+    /// <c>--ensemble M</c>: M members trained one after another with seeds s, s+1, …, s+M−1 (s from <c>--seed</c>, or
+    /// random), then written as one <c>ensemble.mhce</c>; <c>history.csv</c> and <c>loss.png</c> are the first
+    /// member's, <c>history-&lt;i&gt;.csv</c> the others'.
+    /// </summary>
+    private void ExecuteEnsemble()
+    {
+        var inputs = TrainInputs.Load(settings);
+        long seed = settings.Seed ?? Random.Shared.NextInt64(0, long.MaxValue / 2);
+        var members = new List<MultiHeadModel>();
+        var histories = new List<TrainingHistory>();
+        try
+        {
+            for (int i = 0; i < settings.Ensemble; i++)
+            {
+                context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ensemble member {i + 1} of {settings.Ensemble} (seed {seed + i})."));
+                var model = MultiHeadModel.Create(inputs.Features.Length, inputs.Heads, ModelOptions(seed + i));
+                members.Add(model);
+                histories.Add(Train(model, null, inputs, TrainerOptions(null) with { Seed = seed + i }));
+            }
+        }
+        catch
+        {
+            members.ForEach(m => m.Dispose());
+            throw;
+        }
+
+        using var ensemble = new MultiHeadEnsemble(members);
+        ModelDirectory.Save(settings.Out, ensemble, inputs.Features, inputs.Means);
+        HistoryCsv.Write(Path.Combine(settings.Out, "history.csv"), histories[0], settings.Heads);
+        for (int i = 1; i < histories.Count; i++)
+        {
+            HistoryCsv.Write(Path.Combine(settings.Out, string.Create(CultureInfo.InvariantCulture, $"history-{i}.csv")), histories[i], settings.Heads);
+        }
+
+        LossPlot.Save(Path.Combine(settings.Out, "loss.png"), histories[0]);
+        context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained an ensemble of {settings.Ensemble} (seeds {seed} to {seed + settings.Ensemble - 1}); wrote {settings.Out}."));
+    }
+
+    private MultiHeadModelOptions ModelOptions(long? seed) => new()
+    {
+        Backbone = new MlpBackboneOptions { HiddenSizes = settings.Hidden, Dropout = settings.Dropout },
+        Seed = seed,
+    };
+
     /// <summary>The checks that need no data: option combinations, and a checkpoint to resume.</summary>
     private void RequireUsableOptions()
     {
+        if (settings.Ensemble < 1)
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--ensemble: {settings.Ensemble} is not a number of members (give 1 or more)."));
+        }
+
+        if (settings.Ensemble > 1 && (settings.CheckpointEvery is not null || settings.Resume))
+        {
+            throw new CliException("--ensemble: checkpoints and --resume are for a single model; train the ensemble without --checkpoint-every and --resume.");
+        }
+
         if (settings.EarlyStopping is not null && settings.Valid is null)
         {
             throw new CliException("--early-stopping needs --valid data to measure validation loss.");
@@ -65,12 +127,7 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
     {
         if (!settings.Resume)
         {
-            var options = new MultiHeadModelOptions
-            {
-                Backbone = new MlpBackboneOptions { HiddenSizes = settings.Hidden, Dropout = settings.Dropout },
-                Seed = settings.Seed,
-            };
-            return (MultiHeadModel.Create(inputs.Features.Length, inputs.Heads, options), null);
+            return (MultiHeadModel.Create(inputs.Features.Length, inputs.Heads, ModelOptions(settings.Seed)), null);
         }
 
         // Features and imputation means come from the training file, which RequireSameRun checks is the one the

@@ -20,6 +20,7 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// <param name="EarlyStopping">Early-stopping patience in epochs (<c>--early-stopping</c>), or null.</param>
 /// <param name="CheckpointEvery">Save a checkpoint every this many epochs (<c>--checkpoint-every</c>), or null.</param>
 /// <param name="Resume">True for <c>--resume</c>: continue the checkpointed run in <paramref name="Out"/>.</param>
+/// <param name="Ensemble">The <c>--ensemble</c> member count: 1 for a single model.</param>
 /// <param name="Monitor">The <c>--monitor</c> name: loss, nll, balanced_accuracy, macro_f1, qwk or mae.</param>
 /// <param name="Loss">The <c>--loss</c> text (<c>ce</c>, <c>corn</c>, <c>coral</c>, or <c>h1=corn,h2=ce</c>), or null for cross-entropy everywhere.</param>
 internal sealed record TrainSettings(
@@ -40,7 +41,8 @@ internal sealed record TrainSettings(
     int? CheckpointEvery,
     bool Resume,
     string? Loss = null,
-    string Monitor = "loss")
+    string Monitor = "loss",
+    int Ensemble = 1)
 {
     /// <summary>The training checkpoint in <see cref="Out"/>, written by <c>--checkpoint-every</c> and read by <c>--resume</c>.</summary>
     public string CheckpointPath => Path.Combine(Out, ModelDirectory.CheckpointFile);

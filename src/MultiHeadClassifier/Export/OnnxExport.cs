@@ -162,52 +162,17 @@ public static class OnnxExport
         graph.Input(InputName, first.InputWidth);
         var rawNames = heads.Select(h => graph.Reserve(h.Head.Name)).ToList();
         var probabilityNames = options.Probabilities is null ? [] : heads.Select(h => graph.Reserve(h.Head.Name + ProbabilitiesSuffix)).ToList();
-
-        string features = InputName;
-        if (options.ImputationMeans is { } means)
-        {
-            string missing = graph.Node("IsNaN", [InputName], "imputation.missing");
-            float[] values = [.. means.Select(m => (float)m)];
-            features = graph.Node("Where", [missing, graph.Constant("imputation.means", values, values.Length), InputName], "imputed");
-        }
-
+        string features = Imputed(graph, options);
         bool single = members.Count == 1 && onMean is null;
-        var memberRaw = new List<IReadOnlyList<string>>();
-        var memberProbabilities = new List<IReadOnlyList<string>>();
-        for (int m = 0; m < members.Count; m++)
-        {
-            string scope = single ? string.Empty : $"member{m}/";
-            var raw = single ? rawNames : heads.Select(h => graph.Name(scope + h.Head.Name)).ToList();
-            EmitMember(graph, members[m], features, scope, heads, raw);
-            memberRaw.Add(raw);
-            if (options.Probabilities is not null)
-            {
-                var probabilities = single ? probabilityNames : heads.Select(h => graph.Name(scope + h.Head.Name + ProbabilitiesSuffix)).ToList();
-                for (int h = 0; h < heads.Count; h++)
-                {
-                    heads[h].EmitProbabilities(graph, raw[h], corrections[m][h], probabilities[h], scope + heads[h].Head.Name);
-                }
-
-                memberProbabilities.Add(probabilities);
-            }
-        }
-
+        var (memberRaw, memberProbabilities) = EmitMembers(graph, members, features, heads, corrections, single, rawNames, probabilityNames, options.Probabilities is not null);
         for (int h = 0; h < heads.Count; h++)
         {
             if (!single)
             {
                 graph.Node("Mean", memberRaw.Select(r => r[h]), [rawNames[h]]);
-                if (options.Probabilities is not null && onMean?.Temperatures is { } t)
+                if (options.Probabilities is not null)
                 {
-                    string mean = graph.Node("Mean", memberProbabilities.Select(p => p[h]), heads[h].Head.Name + ".mean");
-                    string floored = graph.Node("Max", [mean, graph.Scalar(heads[h].Head.Name + ".floor", 1e-12f)], heads[h].Head.Name + ".mean_floored");
-                    string log = graph.Node("Log", [floored], heads[h].Head.Name + ".mean_log");
-                    string divided = graph.Node("Div", [log, graph.Scalar(heads[h].Head.Name + ".mean_temperature", (float)(t.PerHead.TryGetValue(heads[h].Head.Name, out double value) ? value : 1.0))], heads[h].Head.Name + ".mean_corrected");
-                    graph.Node("Softmax", [divided], [probabilityNames[h]], OnnxGraph.Attribute("axis", -1L));
-                }
-                else if (options.Probabilities is not null)
-                {
-                    graph.Node("Mean", memberProbabilities.Select(p => p[h]), [probabilityNames[h]]);
+                    EmitMeanProbabilities(graph, heads[h].Head.Name, memberProbabilities.Select(p => p[h]), onMean?.Temperatures, probabilityNames[h]);
                 }
             }
 
@@ -219,17 +184,81 @@ public static class OnnxExport
             graph.Output(probabilityNames[h], heads[h].Head.ClassCount);
         }
 
+        return Assemble(graph, members, options, heads, [.. rawNames, .. probabilityNames]);
+    }
+
+    /// <summary>The features after imputing NaN with the options' means, when given.</summary>
+    private static string Imputed(OnnxGraph graph, OnnxExportOptions options)
+    {
+        if (options.ImputationMeans is not { } means)
+        {
+            return InputName;
+        }
+
+        string missing = graph.Node("IsNaN", [InputName], "imputation.missing");
+        float[] values = [.. means.Select(m => (float)m)];
+        return graph.Node("Where", [missing, graph.Constant("imputation.means", values, values.Length), InputName], "imputed");
+    }
+
+    /// <summary>Each member's graph on the same features: its raw outputs and, when asked, its corrected probabilities.</summary>
+    private static (List<IReadOnlyList<string>> Raw, List<IReadOnlyList<string>> Probabilities) EmitMembers(
+        OnnxGraph graph, IReadOnlyList<MultiHeadModel> members, string features, List<HeadOutput> heads, List<List<HeadCorrection>> corrections,
+        bool single, IReadOnlyList<string> rawNames, IReadOnlyList<string> probabilityNames, bool withProbabilities)
+    {
+        var memberRaw = new List<IReadOnlyList<string>>();
+        var memberProbabilities = new List<IReadOnlyList<string>>();
+        for (int m = 0; m < members.Count; m++)
+        {
+            string scope = single ? string.Empty : $"member{m}/";
+            var raw = single ? rawNames : heads.Select(h => graph.Name(scope + h.Head.Name)).ToList();
+            EmitMember(graph, members[m], features, scope, heads, raw);
+            memberRaw.Add(raw);
+            if (withProbabilities)
+            {
+                var probabilities = single ? probabilityNames : heads.Select(h => graph.Name(scope + h.Head.Name + ProbabilitiesSuffix)).ToList();
+                for (int h = 0; h < heads.Count; h++)
+                {
+                    heads[h].EmitProbabilities(graph, raw[h], corrections[m][h], probabilities[h], scope + heads[h].Head.Name);
+                }
+
+                memberProbabilities.Add(probabilities);
+            }
+        }
+
+        return (memberRaw, memberProbabilities);
+    }
+
+    /// <summary>The mean of the members' probabilities; with a <see cref="MultiHeadEnsemble"/>'s temperatures, softmax(log p̄ / T).</summary>
+    private static void EmitMeanProbabilities(OnnxGraph graph, string head, IEnumerable<string> members, FittedTemperatures? temperatures, string output)
+    {
+        if (temperatures is null)
+        {
+            graph.Node("Mean", members, [output]);
+            return;
+        }
+
+        string mean = graph.Node("Mean", members, head + ".mean");
+        string floored = graph.Node("Max", [mean, graph.Scalar(head + ".floor", 1e-12f)], head + ".mean_floored");
+        string log = graph.Node("Log", [floored], head + ".mean_log");
+        float t = (float)(temperatures.PerHead.TryGetValue(head, out double value) ? value : 1.0);
+        string divided = graph.Node("Div", [log, graph.Scalar(head + ".mean_temperature", t)], head + ".mean_corrected");
+        graph.Node("Softmax", [divided], [output], OnnxGraph.Attribute("axis", -1L));
+    }
+
+    /// <summary>The model proto around the graph: IR and opset versions, producer, and the metadata.</summary>
+    private static ModelProto Assemble(OnnxGraph graph, IReadOnlyList<MultiHeadModel> members, OnnxExportOptions options, List<HeadOutput> heads, List<string> outputs)
+    {
         var model = new ModelProto
         {
             IrVersion = IrVersion,
             ProducerName = "MultiHeadClassifier",
             ProducerVersion = LibraryInfo.Version,
-            DocString = "A multi-head classifier exported by MultiHeadClassifier: input 'features' [N, F]; one output per head with its raw logits"
+            DocString = "A multi-head classifier exported by MultiHeadClassifier: input 'features' [N, F]; one output per head with its raw outputs"
                 + (options.Probabilities is null ? "." : " and one '<head>_probabilities' output per head."),
             Graph = graph.Proto,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OpsetVersion });
-        foreach (var (key, value) in Metadata(members, options, heads, [.. rawNames, .. probabilityNames]))
+        foreach (var (key, value) in Metadata(members, options, heads, outputs))
         {
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         }

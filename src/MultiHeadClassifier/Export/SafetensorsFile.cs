@@ -70,6 +70,14 @@ internal sealed class SafetensorsFile
         }
 
         var data = bytes.AsMemory(8 + (int)headerLength);
+        var (entries, metadata) = ReadHeader(header, sourceName);
+        RequireTiling(entries, data.Length, sourceName);
+        return new SafetensorsFile(entries, metadata, data);
+    }
+
+    /// <summary>The header's tensor entries and its <c>__metadata__</c>, each name once.</summary>
+    private static (List<SafetensorsEntry> Entries, Dictionary<string, string> Metadata) ReadHeader(ReadOnlyMemory<byte> header, string sourceName)
+    {
         var entries = new List<SafetensorsEntry>();
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         try
@@ -102,6 +110,12 @@ internal sealed class SafetensorsFile
             throw Invalid(sourceName, $"its header is not valid UTF-8 JSON ({e.Message})", e);
         }
 
+        return (entries, metadata);
+    }
+
+    /// <summary>The tensors' byte ranges must tile the data exactly: no gap, no overlap, nothing left over.</summary>
+    private static void RequireTiling(List<SafetensorsEntry> entries, int dataLength, string sourceName)
+    {
         entries.Sort((a, b) => a.Begin.CompareTo(b.Begin));
         long next = 0;
         foreach (var entry in entries)
@@ -114,12 +128,10 @@ internal sealed class SafetensorsFile
             next = entry.End;
         }
 
-        if (next != data.Length)
+        if (next != dataLength)
         {
-            throw Invalid(sourceName, $"its tensors cover {next} bytes of data, but the file holds {data.Length} (truncated or extended?)");
+            throw Invalid(sourceName, $"its tensors cover {next} bytes of data, but the file holds {dataLength} (truncated or extended?)");
         }
-
-        return new SafetensorsFile(entries, metadata, data);
     }
 
     /// <summary>Writes a file: header (padded with spaces to a multiple of 8 bytes) and the tensors' data in the given order.</summary>
