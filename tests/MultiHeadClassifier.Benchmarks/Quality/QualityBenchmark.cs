@@ -98,7 +98,7 @@ internal static class QualityBenchmark
         double[] baseline = [Median(reference, "raw, argmax", 0), Median(reference, "raw, argmax", 1), Median(reference, "corrected, median", 2), Median(reference, "corrected, median", 3), Median(reference, "corrected, median", 4), Median(reference, "corrected, median", 5)];
         double baselineWidth = Width(reference, "raw, argmax");
         Console.WriteLine();
-        Console.WriteLine($"Goals against '{reference}' read plainly (medians over seeds: {string.Join(", ", Metrics.Select((m, j) => $"{m} {F(baseline[j])}"))}; raw-argmax balanced-accuracy range {F(baselineWidth)} wide):");
+        Console.WriteLine($"Goals against '{reference}' read plainly (medians over seeds: {string.Join(", ", Metrics.Select((m, j) => $"{m} {F4(baseline[j])}"))}; raw-argmax balanced-accuracy range {F(baselineWidth)} wide):");
         foreach (var recipe in QualityRecipe.All.Select(r => r.Name))
         {
             var picks = Enumerable.Range(0, Metrics.Length).Select(j =>
@@ -107,7 +107,7 @@ internal static class QualityBenchmark
                 return (best.Readout, best.Value, Better: higherIsBetter[j] ? best.Value > baseline[j] : best.Value < baseline[j]);
             }).ToList();
             double width = Width(recipe, picks[0].Readout);
-            Console.WriteLine($"  {recipe}: {string.Join(", ", picks.Select((p, j) => $"{Metrics[j]} {F(p.Value)}{(p.Better ? "+" : "-")} ({p.Readout})"))}; all six better: {(picks.All(p => p.Better) ? "yes" : "no")}; balanced-accuracy range {F(width)} wide{(width <= baselineWidth / 2 ? " (at most half the reference's)" : string.Empty)}");
+            Console.WriteLine($"  {recipe}: {string.Join(", ", picks.Select((p, j) => $"{Metrics[j]} {F4(p.Value)}{(p.Better ? "+" : "-")} ({p.Readout})"))}; all six better: {(picks.All(p => p.Better) ? "yes" : "no")}; balanced-accuracy range {F(width)} wide{(width <= baselineWidth / 2 ? " (at most half the reference's)" : string.Empty)}");
         }
     }
 
@@ -118,4 +118,6 @@ internal static class QualityBenchmark
     }
 
     private static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+
+    private static string F4(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
 }

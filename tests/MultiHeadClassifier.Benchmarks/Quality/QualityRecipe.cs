@@ -19,6 +19,8 @@ internal sealed record QualityRecipe(string Name, HeadLoss Loss, bool Weighted, 
         new("CORAL unweighted", HeadLoss.Coral, false, ValidationMonitor.Loss),
         new("CE weighted, ensemble of 5, monitor nll", HeadLoss.CrossEntropy, true, ValidationMonitors.CorrectedNll, Members: 5),
         new("CORN weighted, ensemble of 5, monitor nll", HeadLoss.Corn, true, ValidationMonitors.CorrectedNll, Members: 5),
+        new("CE weighted, ensemble of 5", HeadLoss.CrossEntropy, true, ValidationMonitor.Loss, Members: 5),
+        new("CE weighted, ensemble of 10, monitor nll", HeadLoss.CrossEntropy, true, ValidationMonitors.CorrectedNll, Members: 10),
     ];
 
     /// <summary>The head definitions of this recipe for a data set.</summary>
