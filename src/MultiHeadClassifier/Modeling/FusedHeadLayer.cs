@@ -59,7 +59,7 @@ internal sealed class FusedHeadLayer : nn.Module<Tensor, Tensor>
     /// <summary>The weight row of each output, or null when rows and outputs coincide (no CORAL heads).</summary>
     public long[]? RowOfOutput => _expand?.Rows;
 
-    /// <summary>The row each head's outputs start at, in the weight; a CORAL head has one row.</summary>
+    /// <summary>The number of weight rows a head owns: its output count, or one for a CORAL head.</summary>
     public static long RowCount(HeadDefinition head) => head.Loss == HeadLoss.Coral ? 1 : head.OutputCount;
 
     /// <summary>[batch, width] → [batch, ΣO].</summary>

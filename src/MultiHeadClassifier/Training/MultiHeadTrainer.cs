@@ -11,7 +11,8 @@ namespace MultiHeadClassifier.Training;
 /// </summary>
 /// <remarks>
 /// <para>
-/// One run: validate the data against the model; on the model's first fit, resolve each head's class weights
+/// One run: validate the data against the model; on the model's first fit (and, under the default
+/// <see cref="RefitBehavior.Recompute"/>, on every later one) resolve each head's class weights
 /// from its <see cref="ClassWeighting"/> and the training labels' class counts, and fit the feature
 /// standardisation; then for each epoch set the learning rate, shuffle, and for each batch run forward, loss,
 /// backward, optional clipping and one optimizer step inside its own dispose scope; then compute the
@@ -26,8 +27,9 @@ namespace MultiHeadClassifier.Training;
 /// <para>
 /// Determinism: shuffling and dropout draw from the trainer's own generators seeded by
 /// <see cref="MultiHeadTrainerOptions.Seed"/>, and <see cref="MultiHeadModelOptions.Seed"/> fixes the initial
-/// weights, so neither touches libtorch's global RNG. On CPU the same seeds and data give the same weights bit
-/// for bit (with the same libtorch thread count).
+/// weights, so neither touches libtorch's global RNG; when the trainer's seed is unset, the model's seed serves
+/// both, so one seed makes a run reproducible. On CPU the same seeds and data give the same weights bit for bit
+/// (with the same libtorch thread count).
 /// </para>
 /// <para>Thread-safety: a trainer may be shared, but one model must not be fitted by two threads at once.</para>
 /// </remarks>
@@ -72,7 +74,7 @@ public sealed class MultiHeadTrainer
 
     /// <summary>Trains on a streaming source, for data that does not fit in memory.</summary>
     /// <param name="model">The model; its weights are updated in place.</param>
-    /// <param name="train">The batches; on the model's first fit, one extra pass counts classes and fits the standardisation.</param>
+    /// <param name="train">The batches; before training, one extra pass counts classes and fingerprints the data, and another fits the standardisation when it is computed.</param>
     /// <param name="validation">Optional validation rows.</param>
     /// <param name="cancellationToken">Stops training at the end of the current batch.</param>
     /// <returns>The per-epoch history.</returns>

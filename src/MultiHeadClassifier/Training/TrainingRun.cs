@@ -57,7 +57,7 @@ internal sealed class TrainingRun : IDisposable
 
     /// <summary>
     /// Prepares a run: the flat parameter buffer (first, so that a model it cannot hold is refused before
-    /// anything about it changes), the class weights and standardisation on a model's first fit, the loss, the
+    /// anything about it changes), the class weights and standardisation (see <see cref="RefitBehavior"/>), the loss, the
     /// generators, the optimizer (restored from <paramref name="resume"/> if given) and the device-side data.
     /// </summary>
     public static TrainingRun Start(MultiHeadModel model, ITrainingData data, MultiHeadDataset? validation, MultiHeadTrainerOptions options, TrainingCheckpoint? resume, CancellationToken cancellationToken)
