@@ -7,12 +7,14 @@ namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>
 /// What <c>mhc train</c> reads from its CSV files, each read and parsed once: the feature columns, the imputation
-/// means, the heads (with class counts given or inferred) and the training and validation data.
+/// means, the heads (with class counts given or inferred), the training data and the validation data. Once every
+/// check has passed, the training rows are converted to a temporary <see cref="MultiHeadDataFile"/>, which training
+/// streams in chunks; the parsed table is then no longer referenced. Dispose the inputs to delete that file.
 /// </summary>
 /// <param name="Features">The feature column names in model order: every training column not named in <c>--heads</c>.</param>
 /// <param name="Means">Training means per feature for <c>--missing-features mean</c>, or null.</param>
 /// <param name="Heads">The heads, in <c>--heads</c> order, with their class counts and weighting.</param>
-/// <param name="Train">The training data.</param>
+/// <param name="Train">The training data, on disk.</param>
 /// <param name="Valid">The validation data, or null.</param>
 /// <param name="TrainName">The training file's name, for messages.</param>
 /// <param name="ValidName">The validation file's name, or null.</param>
@@ -20,10 +22,10 @@ internal sealed record TrainInputs(
     string[] Features,
     IReadOnlyDictionary<string, double>? Means,
     HeadDefinition[] Heads,
-    MultiHeadDataset Train,
+    TrainDataFile Train,
     MultiHeadDataset? Valid,
     string TrainName,
-    string? ValidName)
+    string? ValidName) : IDisposable
 {
     /// <summary>Reads and checks the training and validation files.</summary>
     /// <param name="settings">The command's options.</param>
@@ -45,7 +47,7 @@ internal sealed record TrainInputs(
 
         var means = settings.ImputeMeans ? CsvDataReader.Means(table, features) : null;
         var (labels, classCounts) = ReadLabels(table, heads, OptionParsers.Classes(settings.Classes, heads));
-        var train = new MultiHeadDataset(CsvDataReader.Features(table, features, means), labels, heads);
+        var trainFeatures = CsvDataReader.Features(table, features, means);
         MultiHeadDataset? valid = null;
         string? validName = null;
         if (settings.Valid is not null)
@@ -55,11 +57,15 @@ internal sealed record TrainInputs(
             valid = new MultiHeadDataset(CsvDataReader.Features(validTable, features, means), CsvDataReader.Labels(validTable, heads, classCounts), heads);
         }
 
-        RequireEveryClassSeen(table.FileName, heads, classCounts, train, settings.Weighting);
+        RequireEveryClassSeen(table.FileName, heads, classCounts, labels, settings.Weighting);
         var losses = OptionParsers.Losses(settings.Loss, heads);
         var definitions = heads.Select((h, i) => new HeadDefinition(h, classCounts[i], weighting: settings.Weighting, loss: losses[i])).ToArray();
+        var train = TrainDataFile.Write(trainFeatures, labels, heads, classCounts);
         return new TrainInputs(features, means, definitions, train, valid, table.FileName, validName);
     }
+
+    /// <summary>Deletes the temporary training data file.</summary>
+    public void Dispose() => Train.Dispose();
 
     /// <summary>
     /// Parses the training labels once, and gives each head its class count: the one given, or max label + 1.
@@ -102,7 +108,7 @@ internal sealed record TrainInputs(
     }
 
     /// <summary>Class weights computed from counts are undefined for a class with no training rows.</summary>
-    private static void RequireEveryClassSeen(string fileName, string[] heads, int[] classCounts, MultiHeadDataset data, ClassWeighting weighting)
+    private static void RequireEveryClassSeen(string fileName, string[] heads, int[] classCounts, int[,] labels, ClassWeighting weighting)
     {
         if (!weighting.NeedsCounts)
         {
@@ -111,8 +117,16 @@ internal sealed record TrainInputs(
 
         for (int h = 0; h < heads.Length; h++)
         {
-            int[] labels = data.HeadLabels(h);
-            int missing = Enumerable.Range(0, classCounts[h]).FirstOrDefault(c => !labels.Contains(c), -1);
+            var seen = new bool[classCounts[h]];
+            for (int r = 0; r < labels.GetLength(0); r++)
+            {
+                if (labels[r, h] >= 0)
+                {
+                    seen[labels[r, h]] = true;
+                }
+            }
+
+            int missing = Array.IndexOf(seen, false);
             if (missing >= 0)
             {
                 throw new CliException($"{fileName}, head '{heads[h]}': class {missing} of 0..{classCounts[h] - 1} has no training rows, so '{weighting.Name}' class weights are undefined; use --class-weights none or a smaller --classes.");
