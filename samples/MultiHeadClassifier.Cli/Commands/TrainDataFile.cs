@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using MultiHeadClassifier.Data;
 
 namespace MultiHeadClassifier.Cli.Commands;
@@ -21,27 +20,19 @@ internal sealed class TrainDataFile : IDisposable
     /// <summary>The number of training rows.</summary>
     public long RowCount { get; }
 
-    /// <summary>Writes checked, parsed rows to a new temporary data file.</summary>
-    /// <param name="features">Rows × features, every value finite.</param>
-    /// <param name="labels">Rows × heads, each −1 or below its head's class count.</param>
+    /// <summary>Creates a new temporary data file and fills it.</summary>
+    /// <param name="featureCount">Features per row.</param>
     /// <param name="heads">The heads' names.</param>
     /// <param name="classCounts">The heads' class counts.</param>
+    /// <param name="fill">Appends the rows.</param>
     /// <returns>The file.</returns>
-    public static TrainDataFile Write(float[,] features, int[,] labels, string[] heads, int[] classCounts)
+    public static TrainDataFile Write(int featureCount, string[] heads, int[] classCounts, Action<MultiHeadDataFileWriter> fill)
     {
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mhc-train-{Guid.NewGuid():N}.mhcdata");
-        int rows = features.GetLength(0);
-        int width = features.GetLength(1);
-        using var writer = MultiHeadDataFile.Create(path, width, heads, classCounts);
-        for (int r = 0; r < rows; r++)
-        {
-            writer.Append(
-                MemoryMarshal.CreateReadOnlySpan(ref features[r, 0], width),
-                MemoryMarshal.CreateReadOnlySpan(ref labels[r, 0], heads.Length));
-        }
-
+        using var writer = MultiHeadDataFile.Create(path, featureCount, heads, classCounts);
+        fill(writer);
         writer.Complete();
-        return new TrainDataFile(path, rows);
+        return new TrainDataFile(path, writer.RowCount);
     }
 
     /// <summary>Opens the file as the training source of one run.</summary>
