@@ -155,23 +155,14 @@ internal sealed class TrainCsvScan
             {
                 int c = scan._featureColumns[j];
                 string cell = row[c];
-                switch (CsvDataReader.Parse(cell, out float value))
+                if (CsvDataReader.Parse(cell, out float value) == CsvDataReader.CellKind.Number)
                 {
-                    case CsvDataReader.CellKind.Number:
-                        _sums[j] += value;
-                        _counts[j]++;
-                        break;
-                    case CsvDataReader.CellKind.OutOfRange:
-                        FeatureError ??= $"{csv.Where(line, c)}: {MessageText.Quote(cell)} is outside the range of a 32-bit float (about ±3.4E+38).";
-                        break;
-                    case CsvDataReader.CellKind.Missing or CsvDataReader.CellKind.NotANumber when impute:
-                        break;
-                    case CsvDataReader.CellKind.Missing:
-                        FeatureError ??= $"{csv.Where(line, c)}: the value is missing (use --missing-features mean to impute it).";
-                        break;
-                    default:
-                        FeatureError ??= $"{csv.Where(line, c)}: {MessageText.Quote(cell)} is not a number.";
-                        break;
+                    _sums[j] += value;
+                    _counts[j]++;
+                }
+                else
+                {
+                    FeatureError ??= CsvDataReader.FeatureCellError(cell, impute, () => csv.Where(line, c));
                 }
             }
 

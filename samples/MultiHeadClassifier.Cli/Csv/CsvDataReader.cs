@@ -76,26 +76,37 @@ public static class CsvDataReader
             for (int j = 0; j < columns.Length; j++)
             {
                 string cell = table.Rows[r][columns[j]];
-                switch (Parse(cell, out float value))
+                if (Parse(cell, out float value) == CellKind.Number)
                 {
-                    case CellKind.Number:
-                        result[r, j] = value;
-                        break;
-                    case CellKind.OutOfRange:
-                        throw new CliException($"{table.Where(r, columns[j])}: {MessageText.Quote(cell)} is outside the range of a 32-bit float (about ±3.4E+38).");
-                    case CellKind.Missing or CellKind.NotANumber when means is not null:
-                        result[r, j] = (float)means[features[j]];
-                        break;
-                    case CellKind.Missing:
-                        throw new CliException($"{table.Where(r, columns[j])}: the value is missing (use --missing-features mean to impute it).");
-                    default:
-                        throw new CliException($"{table.Where(r, columns[j])}: {MessageText.Quote(cell)} is not a number.");
+                    result[r, j] = value;
+                }
+                else if (FeatureCellError(cell, means is not null, () => table.Where(r, columns[j])) is { } error)
+                {
+                    throw new CliException(error);
+                }
+                else
+                {
+                    result[r, j] = (float)means![features[j]];
                 }
             }
         }
 
         return result;
     }
+
+    /// <summary>The error <see cref="Features"/> gives for a feature cell, or null when the cell is a number or is imputed.</summary>
+    /// <param name="cell">The cell's text.</param>
+    /// <param name="impute">Whether missing and non-numeric cells are imputed.</param>
+    /// <param name="where">The cell's location for the message.</param>
+    /// <returns>The message, or null.</returns>
+    internal static string? FeatureCellError(string cell, bool impute, Func<string> where) => Parse(cell, out _) switch
+    {
+        CellKind.Number => null,
+        CellKind.OutOfRange => $"{where()}: {MessageText.Quote(cell)} is outside the range of a 32-bit float (about ±3.4E+38).",
+        CellKind.Missing or CellKind.NotANumber when impute => null,
+        CellKind.Missing => $"{where()}: the value is missing (use --missing-features mean to impute it).",
+        _ => $"{where()}: {MessageText.Quote(cell)} is not a number.",
+    };
 
     /// <summary>Computes each feature column's mean over its numeric cells, for imputation.</summary>
     /// <param name="table">The training table.</param>
