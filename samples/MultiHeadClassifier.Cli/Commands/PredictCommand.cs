@@ -42,7 +42,7 @@ public static class PredictCommand
     /// Rows scored per chunk: a multiple of the model's forward-pass batch (2048 rows), so that every forward pass
     /// sees the rows it would see if the whole file were scored at once, and the output is byte for byte the same.
     /// </summary>
-    private const int ChunkRows = 32 * 2048;
+    private const int ChunkRows = 4 * 2048;
 
     /// <summary>
     /// Checks the data in one streamed pass, prepares the correction and decision, then reads, scores and writes the
