@@ -106,6 +106,7 @@ internal sealed class TrainCsvScan
 
     /// <summary>Reads the file again and writes its rows, imputed, to a temporary data file.</summary>
     /// <returns>The data file.</returns>
+    /// <exception cref="CliException">The file changed since the checking pass.</exception>
     public TrainDataFile WriteDataFile()
     {
         using var csv = CsvRecordStream.Open(_path);
@@ -113,25 +114,30 @@ internal sealed class TrainCsvScan
         var labels = new int[_heads.Length];
         return TrainDataFile.Write(Features.Length, _heads, ClassCounts, writer =>
         {
-            foreach (var (row, _) in csv.Rows())
+            foreach (var (row, line) in csv.Rows())
             {
                 for (int j = 0; j < features.Length; j++)
                 {
                     features[j] = CsvDataReader.Parse(row[_featureColumns[j]], out float value) == CsvDataReader.CellKind.Number
                         ? value
-                        : (float)Means![Features[j]];
+                        : Means is { } means ? (float)means[Features[j]] : throw Changed(line);
                 }
 
                 for (int h = 0; h < labels.Length; h++)
                 {
                     string cell = row[_headColumns[h]];
-                    labels[h] = cell.Length == 0 ? MultiHeadDataset.MissingLabel : int.Parse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture);
+                    labels[h] = cell.Length == 0 ? MultiHeadDataset.MissingLabel
+                        : int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) && label >= 0 && label < ClassCounts[h] ? label
+                        : throw Changed(line);
                 }
 
                 writer.Append(features, labels);
             }
         });
     }
+
+    private CliException Changed(int line) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"{FileName} line {line}: the file changed while it was being read; run the command again."));
 
     /// <summary>What the first pass gathers, and the errors it defers until the checks that come before them have run.</summary>
     private sealed class FirstPass(TrainCsvScan scan, bool impute)
