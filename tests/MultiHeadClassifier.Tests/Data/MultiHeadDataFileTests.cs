@@ -237,6 +237,35 @@ public sealed class MultiHeadDataFileTests : IDisposable
     }
 
     [Fact]
+    public void When_the_file_has_a_newer_format_version_it_should_ask_for_an_upgrade()
+    {
+        // Arrange
+        string path = Write(TestData.Ratings(20, seed: 1));
+        byte[] bytes = File.ReadAllBytes(path);
+        BitConverter.GetBytes(MultiHeadDataFile.FormatVersion + 1).CopyTo(bytes, 8);
+        File.WriteAllBytes(path, bytes);
+
+        // Act
+        var act = () => MultiHeadDataFile.Open(path).Dispose();
+
+        // Assert
+        act.Should().Throw<InvalidDataException>().WithMessage($"'{path}' has training data format version {MultiHeadDataFile.FormatVersion + 1}*Upgrade*");
+    }
+
+    [Fact]
+    public void When_the_options_are_invalid_it_should_list_every_problem()
+    {
+        // Arrange
+        string path = Write(TestData.Ratings(20, seed: 1));
+
+        // Act
+        var act = () => MultiHeadDataFile.Open(path, new MultiHeadDataFileOptions { BatchSize = 0, ChunkRows = -1 }).Dispose();
+
+        // Assert
+        act.Should().Throw<ArgumentException>().WithMessage("BatchSize is 0*ChunkRows is -1*");
+    }
+
+    [Fact]
     public void When_random_bytes_are_opened_it_should_say_that_they_are_not_a_data_file()
     {
         // Arrange
