@@ -76,6 +76,14 @@ internal sealed class TrainCsvScan
 
         scan.Means = settings.ImputeMeans ? pass.Means() : null;
         scan.ClassCounts = pass.ClassCounts(OptionParsers.Classes(settings.Classes, heads));
+        for (int h = 0; h < heads.Length; h++)
+        {
+            if (scan.ClassCounts[h] > MultiHeadDataFile.MaxClassCount)
+            {
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--classes: head '{heads[h]}' has {scan.ClassCounts[h]} classes, but mhc train streams its data through a file that holds at most {MultiHeadDataFile.MaxClassCount} per head."));
+            }
+        }
+
         if (pass.FeatureError is { } error)
         {
             throw new CliException(error);

@@ -63,6 +63,17 @@ public sealed class CliStreamingTests : IDisposable
     }
 
     [Fact]
+    public void When_a_head_is_given_more_classes_than_the_data_file_holds_it_should_fail_naming_the_head()
+    {
+        // Act
+        var result = Train(_workspace.TrainCsv, "--classes", "acting=40000", "--class-weights", "none");
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Trim().Should().Be("error: --classes: head 'acting' has 40000 classes, but mhc train streams its data through a file that holds at most 32767 per head.");
+    }
+
+    [Fact]
     public void When_training_succeeds_it_should_report_the_rows_it_read_and_write_the_model_directory()
     {
         // Act
