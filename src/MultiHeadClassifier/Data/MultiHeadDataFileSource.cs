@@ -25,6 +25,9 @@ namespace MultiHeadClassifier.Data;
 /// </remarks>
 public sealed class MultiHeadDataFileSource : IMultiHeadBatchSource, IDisposable
 {
+    /// <summary>Batches read ahead of the trainer.</summary>
+    private const int PrefetchBatches = 4;
+
     private readonly SafeFileHandle _handle;
     private readonly DataFileLayout _layout;
     private readonly MultiHeadDataFileOptions _options;
@@ -87,11 +90,63 @@ public sealed class MultiHeadDataFileSource : IMultiHeadBatchSource, IDisposable
     public IEnumerable<MultiHeadDataset> GetBatches(int epoch)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        return Enumerate(epoch);
+        return Prefetched(epoch);
     }
 
     /// <summary>Closes the file.</summary>
     public void Dispose() => _handle.Dispose();
+
+    /// <summary>
+    /// The batches of <see cref="Enumerate"/>, read and decoded on a background thread up to
+    /// <see cref="PrefetchBatches"/> ahead of the consumer, so that reading overlaps training. The order is
+    /// <see cref="Enumerate"/>'s; an error while reading surfaces at the batch where it happened; leaving the loop
+    /// early stops the reader.
+    /// </summary>
+    private IEnumerable<MultiHeadDataset> Prefetched(int epoch)
+    {
+        using var stop = new CancellationTokenSource();
+        using var queue = new System.Collections.Concurrent.BlockingCollection<MultiHeadDataset>(PrefetchBatches);
+        Exception? failure = null;
+        var reader = Task.Run(() =>
+        {
+            try
+            {
+                foreach (var batch in Enumerate(epoch))
+                {
+                    queue.Add(batch, stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        });
+        try
+        {
+            foreach (var batch in queue.GetConsumingEnumerable())
+            {
+                yield return batch;
+            }
+
+            reader.Wait();
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            reader.Wait();
+        }
+    }
 
     private IEnumerable<MultiHeadDataset> Enumerate(int epoch)
     {

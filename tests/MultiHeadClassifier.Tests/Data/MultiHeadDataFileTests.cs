@@ -181,6 +181,22 @@ public sealed class MultiHeadDataFileTests : IDisposable
     }
 
     [Fact]
+    public void When_an_epoch_is_left_after_one_batch_it_should_stop_reading_ahead_and_start_the_next_pass_from_the_top()
+    {
+        // Arrange
+        var data = Indexed(500);
+        using var source = MultiHeadDataFile.Open(Write(data), new MultiHeadDataFileOptions { BatchSize = 10, Shuffle = false, ChunkRows = 20 });
+
+        // Act
+        var first = source.GetBatches(1).First();
+        var again = source.GetBatches(1).ToList();
+
+        // Assert
+        RowIds([first]).Should().Equal(Enumerable.Range(0, 10));
+        RowIds(again).Should().Equal(Enumerable.Range(0, 500));
+    }
+
+    [Fact]
     public void When_the_file_is_truncated_it_should_refuse_it_naming_the_file()
     {
         // Arrange
