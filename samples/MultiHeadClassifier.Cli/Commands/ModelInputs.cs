@@ -25,6 +25,79 @@ public static class ModelInputs
     }
 
     /// <summary>
+    /// Checks a CSV file as <see cref="Read"/> would, without holding it: one streamed pass, giving the same error
+    /// <see cref="Read"/> gives (the file's structure first, then a missing feature column, then the first bad
+    /// feature cell, row by row).
+    /// </summary>
+    /// <param name="model">The model directory.</param>
+    /// <param name="path">The CSV file.</param>
+    /// <returns>The number of data rows.</returns>
+    /// <exception cref="CliException">The file or a feature cell is bad.</exception>
+    public static long CheckFeatures(ModelDirectory model, string path)
+    {
+        using var csv = CsvRecordStream.Open(path);
+        int[] columns = [.. model.Features.Select(csv.IndexOf)];
+        long rows = 0;
+        string? firstError = null;
+        foreach (var (row, line) in csv.Rows())
+        {
+            rows++;
+            for (int j = 0; j < columns.Length && firstError is null; j++)
+            {
+                if (columns[j] >= 0)
+                {
+                    firstError = CsvDataReader.FeatureCellError(row[columns[j]], model.Means is not null, () => csv.Where(line, columns[j]));
+                }
+            }
+        }
+
+        int missing = Array.IndexOf(columns, -1);
+        if (missing >= 0)
+        {
+            throw new CliException($"{csv.FileName}: feature column {MessageText.Quote(model.Features[missing])} is missing from the header.");
+        }
+
+        return firstError is null ? rows : throw new CliException(firstError);
+    }
+
+    /// <summary>
+    /// Streams a CSV file's features in chunks of <paramref name="chunkRows"/> rows, in file order, each parsed as
+    /// <see cref="Read"/> parses the whole file. Check the file with <see cref="CheckFeatures"/> first.
+    /// </summary>
+    /// <param name="model">The model directory.</param>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="chunkRows">Rows per chunk.</param>
+    /// <returns>The chunks.</returns>
+    public static IEnumerable<MultiHeadDataset> ReadChunks(ModelDirectory model, string path, int chunkRows)
+    {
+        using var csv = CsvRecordStream.Open(path);
+        var rows = new List<string[]>(chunkRows);
+        var lines = new List<int>(chunkRows);
+        foreach (var (row, line) in csv.Rows())
+        {
+            rows.Add(row);
+            lines.Add(line);
+            if (rows.Count == chunkRows)
+            {
+                yield return Chunk();
+            }
+        }
+
+        if (rows.Count > 0)
+        {
+            yield return Chunk();
+        }
+
+        MultiHeadDataset Chunk()
+        {
+            var table = new CsvTable(csv.FileName, csv.Header, [.. rows], [.. lines]);
+            rows.Clear();
+            lines.Clear();
+            return new MultiHeadDataset(CsvDataReader.Features(table, model.Features, model.Means));
+        }
+    }
+
+    /// <summary>
     /// Makes a correction usable: for temperature correction, fits temperatures on the held-out data when given,
     /// otherwise uses the model's stored temperatures if they were fitted on the same basis.
     /// </summary>

@@ -9,7 +9,7 @@ using MultiHeadClassifier.Modeling;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
-/// <summary><c>mhc predict</c>: writes labels, probabilities or logits for every row of a CSV file, in input order.</summary>
+/// <summary><c>mhc predict</c>: writes labels, probabilities or logits for every row of a CSV file, in input order, in chunks.</summary>
 public static class PredictCommand
 {
     /// <summary>Builds the command.</summary>
@@ -38,27 +38,60 @@ public static class PredictCommand
         return command;
     }
 
+    /// <summary>
+    /// Rows scored per chunk: a multiple of the model's forward-pass batch (2048 rows), so that every forward pass
+    /// sees the rows it would see if the whole file were scored at once, and the output is byte for byte the same.
+    /// </summary>
+    private const int ChunkRows = 4 * 2048;
+
+    /// <summary>
+    /// Checks the data in one streamed pass, prepares the correction and decision, then reads, scores and writes the
+    /// rows in chunks of <see cref="ChunkRows"/>, in input order, into a temporary file moved into place at the end:
+    /// memory does not grow with the rows, and a failure leaves no output file.
+    /// </summary>
     private static int Run(CliContext context, string modelDir, string dataPath, string outPath, string kind, LogitCorrection correction, string? correctionDataPath, DecisionRule rule)
     {
         using var model = ModelDirectory.Load(modelDir);
-        var (_, data) = ModelInputs.Read(model, dataPath, withLabels: false);
+        long rowCount = ModelInputs.CheckFeatures(model, dataPath);
         ModelInputs.PrepareCorrection(model, correction, correctionDataPath, ProgressLogger.For(context));
         rule = ModelInputs.PrepareDecision(model, rule, correction, correctionDataPath);
-        var columns = kind switch
+        CsvOutput.Streaming? output = null;
+        try
         {
-            "labels" => LabelColumns(model, model.Probabilities(data, correction), rule),
-            "probabilities" => ProbabilityColumns(model.Heads, model.Probabilities(data, correction)),
-            _ => LogitColumns(model.Heads, model.Outputs(data, correction)),
-        };
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
-        if (dir is not null)
+            foreach (var data in ModelInputs.ReadChunks(model, dataPath, ChunkRows))
+            {
+                var columns = kind switch
+                {
+                    "labels" => LabelColumns(model, model.Probabilities(data, correction), rule),
+                    "probabilities" => ProbabilityColumns(model.Heads, model.Probabilities(data, correction)),
+                    _ => LogitColumns(model.Heads, model.Outputs(data, correction)),
+                };
+                if (output is null)
+                {
+                    string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+                    if (dir is not null)
+                    {
+                        Directory.CreateDirectory(dir);
+                    }
+
+                    output = CsvOutput.Begin(outPath);
+                    output.WriteRecord(columns.Select(c => c.Name));
+                }
+
+                for (int r = 0; r < data.RowCount; r++)
+                {
+                    output.WriteRecord(columns.Select(c => c.Cell(r)));
+                }
+            }
+
+            output?.Commit();
+        }
+        finally
         {
-            Directory.CreateDirectory(dir);
+            output?.Dispose();
         }
 
-        var rows = Enumerable.Range(0, data.RowCount).Select(r => columns.Select(c => c.Cell(r)));
-        CsvOutput.Write(outPath, rows.Prepend(columns.Select(c => c.Name)));
-        context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {data.RowCount} rows of {kind} to {outPath}."));
+        context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {rowCount} rows of {kind} to {outPath}."));
         return 0;
     }
 

@@ -29,7 +29,7 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
             return;
         }
 
-        var inputs = TrainInputs.Load(settings);
+        using var inputs = TrainInputs.Load(settings);
         var run = CheckpointRun.Describe(settings.Train, settings.Valid, settings.ResumeOptions());
         var (model, checkpoint) = BuildOrResume(inputs, run);
         using (model)
@@ -52,7 +52,7 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
     /// </summary>
     private void ExecuteEnsemble()
     {
-        var inputs = TrainInputs.Load(settings);
+        using var inputs = TrainInputs.Load(settings);
         long seed = settings.Seed ?? Random.Shared.NextInt64(0, long.MaxValue / 2);
         var members = new List<MultiHeadModel>();
         var histories = new List<TrainingHistory>();
@@ -193,10 +193,14 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
             context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Resuming from {settings.CheckpointPath} at epoch {checkpoint.CompletedEpochs} of {settings.Epochs} (seed {checkpoint.Seed})."));
         }
 
+        // The file source shuffles with the trainer's seed, so it is fixed here when --seed is not given (as the
+        // trainer would fix it), and a resumed run, which takes the checkpoint's seed, sees the same batches.
+        long seed = options.Seed ?? model.Options.Seed ?? Random.Shared.NextInt64(0, long.MaxValue);
+        using var source = inputs.Train.Open(options.BatchSize, seed);
         TrainingHistory Fit(MultiHeadTrainer trainer) => checkpoint is null
-            ? trainer.Fit(model, inputs.Train, inputs.Valid, context.CancellationToken)
-            : trainer.Resume(checkpoint, inputs.Train, inputs.Valid, context.CancellationToken);
-        options = options with { Logger = ProgressLogger.For(context) };
+            ? trainer.Fit(model, source, inputs.Valid, context.CancellationToken)
+            : trainer.Resume(checkpoint, source, inputs.Valid, context.CancellationToken);
+        options = options with { Logger = ProgressLogger.For(context), Seed = seed };
         try
         {
             return context.Interactive

@@ -24,55 +24,16 @@ public static class CsvDataReader
     /// </exception>
     public static CsvTable Read(string path)
     {
-        string name = Path.GetFileName(path);
-        if (!File.Exists(path))
-        {
-            throw new CliException($"{path}: file not found.");
-        }
-
-        // The whole text (a byte-order mark is detected and dropped, as StreamReader does), so that each record's
-        // first line can be found from its character offset.
-        using var records = new RecordReader(name, File.ReadAllText(path));
-        string[] header = records.Next(null) ?? throw new CliException($"{name}: the file is empty; the first line must be a header.");
-        int headerLine = records.Line;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int c = 0; c < header.Length; c++)
-        {
-            if (header[c].Length == 0)
-            {
-                throw new CliException($"{name} line {headerLine}: column {c + 1} has an empty name.");
-            }
-
-            if (!seen.Add(header[c]))
-            {
-                throw new CliException($"{name} line {headerLine}: column {MessageText.Quote(header[c])} appears more than once.");
-            }
-        }
-
+        using var stream = CsvRecordStream.Open(path);
         var rows = new List<string[]>();
         var lines = new List<int>();
-        while (records.Next(header) is { } record)
+        foreach (var (record, line) in stream.Rows())
         {
-            if (record.Length == 1 && record[0].Length == 0 && header.Length > 1)
-            {
-                continue;
-            }
-
-            if (record.Length != header.Length)
-            {
-                throw new CliException($"{name} line {records.Line}: has {record.Length} cells, but the header has {header.Length} columns.");
-            }
-
             rows.Add(record);
-            lines.Add(records.Line);
+            lines.Add(line);
         }
 
-        if (rows.Count == 0)
-        {
-            throw new CliException($"{name}: the file has a header but no data rows.");
-        }
-
-        return new CsvTable(name, header, rows, lines);
+        return new CsvTable(stream.FileName, stream.Header, rows, lines);
     }
 
     /// <summary>Checks that every named head column exists.</summary>
@@ -115,26 +76,37 @@ public static class CsvDataReader
             for (int j = 0; j < columns.Length; j++)
             {
                 string cell = table.Rows[r][columns[j]];
-                switch (Parse(cell, out float value))
+                if (Parse(cell, out float value) == CellKind.Number)
                 {
-                    case CellKind.Number:
-                        result[r, j] = value;
-                        break;
-                    case CellKind.OutOfRange:
-                        throw new CliException($"{table.Where(r, columns[j])}: {MessageText.Quote(cell)} is outside the range of a 32-bit float (about ±3.4E+38).");
-                    case CellKind.Missing or CellKind.NotANumber when means is not null:
-                        result[r, j] = (float)means[features[j]];
-                        break;
-                    case CellKind.Missing:
-                        throw new CliException($"{table.Where(r, columns[j])}: the value is missing (use --missing-features mean to impute it).");
-                    default:
-                        throw new CliException($"{table.Where(r, columns[j])}: {MessageText.Quote(cell)} is not a number.");
+                    result[r, j] = value;
+                }
+                else if (FeatureCellError(cell, means is not null, () => table.Where(r, columns[j])) is { } error)
+                {
+                    throw new CliException(error);
+                }
+                else
+                {
+                    result[r, j] = (float)means![features[j]];
                 }
             }
         }
 
         return result;
     }
+
+    /// <summary>The error <see cref="Features"/> gives for a feature cell, or null when the cell is a number or is imputed.</summary>
+    /// <param name="cell">The cell's text.</param>
+    /// <param name="impute">Whether missing and non-numeric cells are imputed.</param>
+    /// <param name="where">The cell's location for the message.</param>
+    /// <returns>The message, or null.</returns>
+    internal static string? FeatureCellError(string cell, bool impute, Func<string> where) => Parse(cell, out _) switch
+    {
+        CellKind.Number => null,
+        CellKind.OutOfRange => $"{where()}: {MessageText.Quote(cell)} is outside the range of a 32-bit float (about ±3.4E+38).",
+        CellKind.Missing or CellKind.NotANumber when impute => null,
+        CellKind.Missing => $"{where()}: the value is missing (use --missing-features mean to impute it).",
+        _ => $"{where()}: {MessageText.Quote(cell)} is not a number.",
+    };
 
     /// <summary>Computes each feature column's mean over its numeric cells, for imputation.</summary>
     /// <param name="table">The training table.</param>
@@ -238,9 +210,13 @@ public static class CsvDataReader
     }
 
     private static CliException LabelOutOfRange(CsvTable table, int row, int column, string head, int label, int classCount) =>
-        new($"{table.Where(row, column)}, head '{head}': label {label} is outside 0..{classCount - 1}.");
+        LabelOutOfRange(table.Where(row, column), head, label, classCount);
 
-    private static CellKind Parse(string cell, out float value)
+    /// <summary>The error for a label at or above its head's class count.</summary>
+    internal static CliException LabelOutOfRange(string where, string head, int label, int classCount) =>
+        new($"{where}, head '{head}': label {label} is outside 0..{classCount - 1}.");
+
+    internal static CellKind Parse(string cell, out float value)
     {
         if (!float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
         {
@@ -251,7 +227,7 @@ public static class CsvDataReader
         return float.IsNaN(value) ? CellKind.NotANumber : float.IsInfinity(value) ? CellKind.OutOfRange : CellKind.Number;
     }
 
-    private enum CellKind
+    internal enum CellKind
     {
         Number,
         Missing,
@@ -263,29 +239,27 @@ public static class CsvDataReader
     /// Reads records with CsvHelper, finds the line each one starts on, and rejects quoted cells that are never
     /// closed or have text after the closing quote (a quote inside an unquoted cell stays part of the text).
     /// </summary>
-    private sealed class RecordReader : IDisposable
+    internal sealed class RecordReader : IDisposable
     {
         private readonly string _name;
-        private readonly string _text;
+        private readonly LineCountingReader _text;
         private readonly CsvParser _parser;
         private string? _badField;
-        private int _scanned;
-        private int _scannedLine = 1;
 
         /// <summary>Starts reading.</summary>
         /// <param name="name">The file name for messages.</param>
-        /// <param name="text">The file's text.</param>
-        public RecordReader(string name, string text)
+        /// <param name="text">The file's text; disposed with the reader.</param>
+        public RecordReader(string name, TextReader text)
         {
             _name = name;
-            _text = text;
+            _text = new LineCountingReader(text);
             var config = new CsvConfiguration(CultureInfo.InvariantCulture)
             {
                 HasHeaderRecord = true,
                 TrimOptions = TrimOptions.Trim,
                 BadDataFound = args => _badField ??= args.Field,
             };
-            _parser = new CsvParser(new StringReader(text), config);
+            _parser = new CsvParser(_text, config);
         }
 
         /// <summary>The 1-based line on which the last record read starts.</summary>
@@ -303,7 +277,7 @@ public static class CsvDataReader
                 return null;
             }
 
-            Line = LineAt((int)_parser.CharCount - _parser.RawRecord.Length);
+            Line = _text.LineAt(_parser.CharCount - _parser.RawRecord.Length);
             string? whileReading = _badField;
             var record = new string[_parser.Count];
             for (int i = 0; i < record.Length; i++)
@@ -324,8 +298,12 @@ public static class CsvDataReader
             return record;
         }
 
-        /// <summary>Disposes the parser.</summary>
-        public void Dispose() => _parser.Dispose();
+        /// <summary>Disposes the parser and the text.</summary>
+        public void Dispose()
+        {
+            _parser.Dispose();
+            _text.Dispose();
+        }
 
         /// <summary>True when a field that starts with a quote has its closing quote ("" inside is a literal quote).</summary>
         private static bool IsClosed(string field)
@@ -345,21 +323,6 @@ public static class CsvDataReader
             }
 
             return false;
-        }
-
-        /// <summary>The line of a character offset; offsets must not decrease between calls.</summary>
-        private int LineAt(int offset)
-        {
-            for (; _scanned < Math.Min(offset, _text.Length); _scanned++)
-            {
-                char c = _text[_scanned];
-                if (c == '\n' || (c == '\r' && (_scanned + 1 == _text.Length || _text[_scanned + 1] != '\n')))
-                {
-                    _scannedLine++;
-                }
-            }
-
-            return _scannedLine;
         }
     }
 }

@@ -52,6 +52,64 @@ internal static class CsvOutput
         File.WriteAllText(path, text.ToString());
     }
 
+    /// <summary>
+    /// Starts writing a file record by record, into a temporary file beside it that <see cref="Streaming.Commit"/>
+    /// moves into place, so that a failure still leaves no half-written file and memory does not grow with the rows.
+    /// The bytes are those <see cref="Write"/> gives for the same records.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The writer; dispose it (after <see cref="Streaming.Commit"/>, or instead of it to discard the file).</returns>
+    public static Streaming Begin(string path) => new(path);
+
     /// <summary>True when a cell holds the delimiter, a quote, CR or LF, and must be quoted.</summary>
     private static bool NeedsQuotes(string? cell) => cell is not null && cell.AsSpan().IndexOfAny(",\"\r\n") >= 0;
+
+    /// <summary>A file being written record by record; see <see cref="Begin"/>.</summary>
+    internal sealed class Streaming : IDisposable
+    {
+        private readonly string _path;
+        private readonly string _temporary;
+        private readonly CsvWriter _csv;
+        private bool _committed;
+
+        /// <summary>Opens the temporary file.</summary>
+        /// <param name="path">The final file.</param>
+        public Streaming(string path)
+        {
+            _path = path;
+            _temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+            var text = new StreamWriter(_temporary, append: false, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            _csv = new CsvWriter(text, Configuration, leaveOpen: false);
+        }
+
+        /// <summary>Writes one record.</summary>
+        /// <param name="record">Its cells.</param>
+        public void WriteRecord(IEnumerable<string> record)
+        {
+            foreach (string cell in record)
+            {
+                _csv.WriteField(cell);
+            }
+
+            _csv.NextRecord();
+        }
+
+        /// <summary>Closes the temporary file and moves it to the final path, replacing any earlier file.</summary>
+        public void Commit()
+        {
+            _csv.Dispose();
+            File.Move(_temporary, _path, overwrite: true);
+            _committed = true;
+        }
+
+        /// <summary>Closes the file; without <see cref="Commit"/>, deletes the temporary file.</summary>
+        public void Dispose()
+        {
+            _csv.Dispose();
+            if (!_committed)
+            {
+                File.Delete(_temporary);
+            }
+        }
+    }
 }

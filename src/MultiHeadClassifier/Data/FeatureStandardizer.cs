@@ -49,13 +49,32 @@ public sealed class FeatureStandardizer
     public static FeatureStandardizer Fit(IEnumerable<MultiHeadDataset> batches)
     {
         ArgumentNullException.ThrowIfNull(batches);
-        double[]? mean = null;
-        double[]? m2 = null;
-        long n = 0;
+        var accumulator = new Accumulator();
         foreach (var batch in batches)
         {
-            mean ??= new double[batch.FeatureCount];
-            m2 ??= new double[batch.FeatureCount];
+            accumulator.Add(batch);
+        }
+
+        return accumulator.Finish();
+    }
+
+    /// <summary>
+    /// Fits a standardisation batch by batch, so that a streaming pass that also does other work (counting classes)
+    /// fits it without a pass of its own; the result is bit for bit that of <see cref="Fit"/> on the same batches.
+    /// </summary>
+    internal sealed class Accumulator
+    {
+        private double[]? _mean;
+        private double[]? _m2;
+        private long _n;
+
+        /// <summary>Adds a batch's rows.</summary>
+        /// <param name="batch">The batch.</param>
+        /// <exception cref="ArgumentException">Its width differs from the first batch's.</exception>
+        public void Add(MultiHeadDataset batch)
+        {
+            var mean = _mean ??= new double[batch.FeatureCount];
+            var m2 = _m2 ??= new double[batch.FeatureCount];
             if (batch.FeatureCount != mean.Length)
             {
                 throw new ArgumentException($"A batch has {batch.FeatureCount} feature columns, but the first had {mean.Length}.");
@@ -64,24 +83,31 @@ public sealed class FeatureStandardizer
             var x = batch.Features;
             for (int r = 0; r < batch.RowCount; r++)
             {
-                n++;
+                _n++;
                 for (int j = 0; j < mean.Length; j++)
                 {
                     // Welford's update keeps the variance accurate for large means.
                     double v = x[r * mean.Length + j];
                     double delta = v - mean[j];
-                    mean[j] += delta / n;
+                    mean[j] += delta / _n;
                     m2[j] += delta * (v - mean[j]);
                 }
             }
         }
 
-        if (mean is null || m2 is null || n == 0)
+        /// <summary>The standardisation of every row added.</summary>
+        /// <returns>The standardizer.</returns>
+        /// <exception cref="ArgumentException">No row was added.</exception>
+        public FeatureStandardizer Finish()
         {
-            throw new ArgumentException("Standardisation needs at least one row.");
-        }
+            if (_mean is null || _m2 is null || _n == 0)
+            {
+                throw new ArgumentException("Standardisation needs at least one row.");
+            }
 
-        return new FeatureStandardizer(mean, m2.Select(s => Math.Sqrt(s / n)).ToArray());
+            long n = _n;
+            return new FeatureStandardizer(_mean, _m2.Select(s => Math.Sqrt(s / n)).ToArray());
+        }
     }
 
     /// <summary>

@@ -250,6 +250,21 @@ public sealed class MultiHeadDataset
             _headNames);
     }
 
+    /// <summary>Wraps row-major arrays without copying them, after the same checks as the public constructors.</summary>
+    /// <param name="features">Rows × width values, row-major; owned by the new dataset.</param>
+    /// <param name="labels">Rows × heads labels, row-major; owned by the new dataset.</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="width">Number of feature columns.</param>
+    /// <param name="heads">Number of label columns.</param>
+    /// <param name="headNames">The label columns' names, or null.</param>
+    /// <returns>The dataset.</returns>
+    internal static MultiHeadDataset FromRowMajor(float[] features, int[] labels, int rows, int width, int heads, string[]? headNames)
+    {
+        var data = new MultiHeadDataset(features, labels, rows, width, heads, headNames);
+        data.Validate();
+        return data;
+    }
+
     /// <summary>The error for a NaN or infinite feature value at a 0-based row and column.</summary>
     internal static ArgumentException NonFiniteFeature(float value, int row, int column) =>
         new(string.Create(CultureInfo.InvariantCulture, $"Feature value at row {row}, column {column} is {value}; features must be finite numbers."));

@@ -5,10 +5,14 @@ using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Training;
 
-/// <summary>Training data from an <see cref="IMultiHeadBatchSource"/>: each batch is copied to the device inside its step.</summary>
+/// <summary>
+/// Training data from an <see cref="IMultiHeadBatchSource"/>: each batch is copied to the device inside its step. One
+/// pass over epoch 0 counts classes, takes the fingerprint and, when the model standardises, fits the standardisation.
+/// </summary>
 internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel model) : ITrainingData
 {
     private DataFingerprint? _fingerprint;
+    private FeatureStandardizer? _standardizer;
 
     private IMultiHeadBatchSource Source => source;
 
@@ -19,10 +23,12 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
         var totals = heads.Select(h => new long[h.ClassCount]).ToArray();
         int index = 0;
         using var fingerprint = new DataFingerprint.Builder();
+        var standardizer = model.Options.StandardizeFeatures ? new FeatureStandardizer.Accumulator() : null;
         foreach (var batch in source.GetBatches(0))
         {
             var checkedBatch = Checked(batch, index++);
             fingerprint.Add(checkedBatch);
+            standardizer?.Add(checkedBatch);
             var counts = checkedBatch.ClassCounts(heads);
             for (int h = 0; h < heads.Count; h++)
             {
@@ -39,10 +45,12 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
         }
 
         _fingerprint = fingerprint.Finish();
+        _standardizer = standardizer?.Finish();
         return totals;
     }
 
-    public FeatureStandardizer FitStandardizer() => FeatureStandardizer.Fit(source.GetBatches(0));
+    /// <summary>The standardisation fitted while counting classes, or, when that pass did not fit one, a pass of its own.</summary>
+    public FeatureStandardizer FitStandardizer() => _standardizer ?? FeatureStandardizer.Fit(source.GetBatches(0));
 
     /// <summary>The fingerprint of epoch 0's batches, in order, taken during <see cref="ClassCounts"/>.</summary>
     public DataFingerprint Fingerprint() => _fingerprint ?? throw new InvalidOperationException("The fingerprint is taken while counting classes; count them first.");

@@ -215,6 +215,23 @@ public class MultiHeadTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void When_a_streaming_source_is_fitted_first_it_should_read_epoch_0_once_for_counts_and_standardisation()
+    {
+        // Arrange
+        var data = TestData.Ratings(256, seed: 11);
+        var source = new EpochCountingSource([.. Enumerable.Range(0, 8).Select(i => data.Slice(i * 32, 32))]);
+        var options = new MultiHeadTrainerOptions { Epochs = 2, BatchSize = 32, Seed = 1 };
+        using var model = NewModel();
+
+        // Act
+        new MultiHeadTrainer(options).Fit(model, source);
+
+        // Assert
+        source.Passes.Should().Equal(0, 1, 2);
+        model.Standardizer!.Means.Should().Equal(FeatureStandardizer.Fit([data]).Means);
+    }
+
+    [Fact]
     public void When_options_are_invalid_it_should_list_every_problem()
     {
         var act = () => new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 0, BatchSize = 0, LearningRate = -1 });
@@ -312,6 +329,17 @@ public class MultiHeadTrainerTests(ITestOutputHelper output)
         // Assert
         act.Should().Throw<ArgumentException>().WithMessage("*share one dtype and device*Float64*Float32*");
         model.ClassWeights.Should().BeNull("the refused fit must not leave the model half-prepared");
+    }
+
+    private sealed class EpochCountingSource(IReadOnlyList<MultiHeadDataset> batches) : IMultiHeadBatchSource
+    {
+        public List<int> Passes { get; } = [];
+
+        public IEnumerable<MultiHeadDataset> GetBatches(int epoch)
+        {
+            Passes.Add(epoch);
+            return batches;
+        }
     }
 
     private sealed class BatchCounter(int cancelAfter, CancellationTokenSource source) : TrainingCallback

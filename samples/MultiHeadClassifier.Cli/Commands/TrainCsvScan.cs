@@ -1,0 +1,301 @@
+using System.Globalization;
+using MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Heads;
+
+namespace MultiHeadClassifier.Cli.Commands;
+
+/// <summary>
+/// The training CSV file read as a stream, twice, so that memory does not grow with its rows: a first pass checks
+/// every cell and gathers what the run needs (feature means, each head's labels' running maxima, the classes seen),
+/// and <see cref="WriteDataFile"/> converts the rows to a <see cref="MultiHeadDataFile"/> in a second pass.
+/// </summary>
+/// <remarks>
+/// The errors, and which one is reported when a file has several, are those of the in-memory loader it replaces:
+/// the file's structure first (as <see cref="CsvDataReader.Read"/>), then missing head columns, no feature column,
+/// a feature with no numeric value (with imputation), <c>--classes</c>, labels head by head (with every class
+/// count given: the first bad or out-of-range cell; otherwise the first bad cell, then each inferred class count,
+/// then out-of-range labels), then the first bad feature cell, row by row.
+/// </remarks>
+internal sealed class TrainCsvScan
+{
+    private readonly string _path;
+    private readonly string[] _heads;
+    private readonly int[] _featureColumns;
+    private readonly int[] _headColumns;
+    private readonly HashSet<int>[] _seen;
+
+    private TrainCsvScan(string path, string fileName, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
+    {
+        (_path, FileName, _heads, Features, _featureColumns, _headColumns) = (path, fileName, heads, features, featureColumns, headColumns);
+        _seen = [.. heads.Select(_ => new HashSet<int>())];
+        ClassCounts = [];
+    }
+
+    /// <summary>The file name for messages.</summary>
+    public string FileName { get; }
+
+    /// <summary>The feature column names in model order.</summary>
+    public string[] Features { get; }
+
+    /// <summary>Imputation means, or null.</summary>
+    public Dictionary<string, double>? Means { get; private set; }
+
+    /// <summary>Each head's class count, given or inferred.</summary>
+    public int[] ClassCounts { get; private set; }
+
+    /// <summary>Reads the file once and checks it.</summary>
+    /// <param name="settings">The command's options.</param>
+    /// <returns>The scan.</returns>
+    /// <exception cref="CliException">The file or a cell is bad; the message is the in-memory loader's.</exception>
+    public static TrainCsvScan Run(TrainSettings settings)
+    {
+        string[] heads = settings.Heads;
+        using var csv = CsvRecordStream.Open(settings.Train);
+        int[] headColumns = [.. heads.Select(csv.IndexOf)];
+        string[] features = [.. csv.Header.Where(c => !heads.Contains(c, StringComparer.Ordinal))];
+        var scan = new TrainCsvScan(settings.Train, csv.FileName, heads, features, [.. features.Select(csv.IndexOf)], headColumns);
+        var pass = new FirstPass(scan, settings.ImputeMeans);
+        foreach (var (row, line) in csv.Rows())
+        {
+            pass.Add(csv, row, line);
+        }
+
+        foreach (string head in heads)
+        {
+            if (csv.IndexOf(head) < 0)
+            {
+                throw new CliException($"{csv.FileName}: head '{head}' has no column in the header (columns: {string.Join(", ", csv.Header)}).");
+            }
+        }
+
+        if (features.Length == 0)
+        {
+            throw new CliException($"{csv.FileName}: no feature columns (every column is listed in --heads).");
+        }
+
+        scan.Means = settings.ImputeMeans ? pass.Means() : null;
+        scan.ClassCounts = pass.ClassCounts(OptionParsers.Classes(settings.Classes, heads));
+        for (int h = 0; h < heads.Length; h++)
+        {
+            if (scan.ClassCounts[h] > MultiHeadDataFile.MaxClassCount)
+            {
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--classes: head '{heads[h]}' has {scan.ClassCounts[h]} classes, but mhc train streams its data through a file that holds at most {MultiHeadDataFile.MaxClassCount} per head."));
+            }
+        }
+
+        if (pass.FeatureError is { } error)
+        {
+            throw new CliException(error);
+        }
+
+        return scan;
+    }
+
+    /// <summary>Class weights computed from counts are undefined for a class with no training rows.</summary>
+    /// <param name="weighting">The run's class weighting.</param>
+    /// <exception cref="CliException">A class of some head has no training rows and the weighting needs counts.</exception>
+    public void RequireEveryClassSeen(ClassWeighting weighting)
+    {
+        if (!weighting.NeedsCounts)
+        {
+            return;
+        }
+
+        for (int h = 0; h < _heads.Length; h++)
+        {
+            int missing = Enumerable.Range(0, ClassCounts[h]).FirstOrDefault(c => !_seen[h].Contains(c), -1);
+            if (missing >= 0)
+            {
+                throw new CliException($"{FileName}, head '{_heads[h]}': class {missing} of 0..{ClassCounts[h] - 1} has no training rows, so '{weighting.Name}' class weights are undefined; use --class-weights none or a smaller --classes.");
+            }
+        }
+    }
+
+    /// <summary>Reads the file again and writes its rows, imputed, to a temporary data file.</summary>
+    /// <returns>The data file.</returns>
+    /// <exception cref="CliException">The file changed since the checking pass.</exception>
+    public TrainDataFile WriteDataFile()
+    {
+        using var csv = CsvRecordStream.Open(_path);
+        var features = new float[_featureColumns.Length];
+        var labels = new int[_heads.Length];
+        return TrainDataFile.Write(Features.Length, _heads, ClassCounts, writer =>
+        {
+            foreach (var (row, line) in csv.Rows())
+            {
+                for (int j = 0; j < features.Length; j++)
+                {
+                    features[j] = CsvDataReader.Parse(row[_featureColumns[j]], out float value) == CsvDataReader.CellKind.Number
+                        ? value
+                        : Means is { } means ? (float)means[Features[j]] : throw Changed(line);
+                }
+
+                for (int h = 0; h < labels.Length; h++)
+                {
+                    string cell = row[_headColumns[h]];
+                    labels[h] = cell.Length == 0 ? MultiHeadDataset.MissingLabel
+                        : int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) && label >= 0 && label < ClassCounts[h] ? label
+                        : throw Changed(line);
+                }
+
+                writer.Append(features, labels);
+            }
+        });
+    }
+
+    private CliException Changed(int line) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"{FileName} line {line}: the file changed while it was being read; run the command again."));
+
+    /// <summary>What the first pass gathers, and the errors it defers until the checks that come before them have run.</summary>
+    private sealed class FirstPass(TrainCsvScan scan, bool impute)
+    {
+        private readonly double[] _sums = new double[scan.Features.Length];
+        private readonly long[] _counts = new long[scan.Features.Length];
+        private readonly string?[] _labelError = new string?[scan._heads.Length];
+        private readonly long[] _labelErrorRow = new long[scan._heads.Length];
+
+        // Each head's running maxima: (row, line, label) each time a label exceeds every earlier one, so that the
+        // first row with a label ≥ K is found for any K once the class counts are known.
+        private readonly List<(long Row, int Line, int Label)>[] _maxima = [.. scan._heads.Select(_ => new List<(long, int, int)>())];
+        private long _row;
+
+        /// <summary>The first bad feature cell's message, row by row; null when there is none.</summary>
+        public string? FeatureError { get; private set; }
+
+        public void Add(CsvRecordStream csv, string[] row, int line)
+        {
+            for (int j = 0; j < scan._featureColumns.Length; j++)
+            {
+                int c = scan._featureColumns[j];
+                string cell = row[c];
+                if (CsvDataReader.Parse(cell, out float value) == CsvDataReader.CellKind.Number)
+                {
+                    _sums[j] += value;
+                    _counts[j]++;
+                }
+                else
+                {
+                    FeatureError ??= CsvDataReader.FeatureCellError(cell, impute, () => csv.Where(line, c));
+                }
+            }
+
+            for (int h = 0; h < scan._headColumns.Length; h++)
+            {
+                int c = scan._headColumns[h];
+                if (c < 0 || _labelError[h] is not null)
+                {
+                    continue;
+                }
+
+                string cell = row[c];
+                if (cell.Length == 0)
+                {
+                    continue;
+                }
+
+                if (!int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) || label < 0)
+                {
+                    _labelError[h] = $"{csv.Where(line, c)}, head '{scan._heads[h]}': {MessageText.Quote(cell)} is not a class index (an integer 0..K-1, or empty for a missing label).";
+                    _labelErrorRow[h] = _row;
+                    continue;
+                }
+
+                var maxima = _maxima[h];
+                if (maxima.Count == 0 || label > maxima[^1].Label)
+                {
+                    maxima.Add((_row, line, label));
+                }
+
+                scan._seen[h].Add(label);
+            }
+
+            _row++;
+        }
+
+        public Dictionary<string, double> Means()
+        {
+            var result = new Dictionary<string, double>(StringComparer.Ordinal);
+            for (int j = 0; j < scan.Features.Length; j++)
+            {
+                if (_counts[j] == 0)
+                {
+                    throw new CliException($"{scan.FileName}: feature column '{scan.Features[j]}' has no numeric value, so its mean cannot be imputed.");
+                }
+
+                result[scan.Features[j]] = _sums[j] / _counts[j];
+            }
+
+            return result;
+        }
+
+        /// <summary>Checks the labels against the given class counts and infers the others, with the in-memory loader's errors in its order.</summary>
+        public int[] ClassCounts(int?[] given)
+        {
+            string[] heads = scan._heads;
+            bool allGiven = given.All(k => k is not null);
+            for (int h = 0; h < heads.Length; h++)
+            {
+                var tooLarge = allGiven ? FirstAtLeast(h, given[h]!.Value) : null;
+                if (_labelError[h] is { } error && (tooLarge is null || _labelErrorRow[h] < tooLarge.Value.Row))
+                {
+                    throw new CliException(error);
+                }
+
+                if (tooLarge is { } t)
+                {
+                    throw OutOfRange(h, t, given[h]!.Value);
+                }
+            }
+
+            int[] counts = new int[heads.Length];
+            for (int h = 0; h < heads.Length; h++)
+            {
+                counts[h] = given[h] ?? Infer(h);
+            }
+
+            for (int h = 0; h < heads.Length; h++)
+            {
+                if (FirstAtLeast(h, counts[h]) is { } t)
+                {
+                    throw OutOfRange(h, t, counts[h]);
+                }
+            }
+
+            return counts;
+        }
+
+        private int Infer(int h)
+        {
+            var maxima = _maxima[h];
+            int max = maxima.Count == 0 ? -1 : maxima[^1].Label;
+            if (max >= TrainCommand.MaxInferredClassCount)
+            {
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{scan.FileName} line {maxima[^1].Line}, column {MessageText.Quote(scan._heads[h])}, head '{scan._heads[h]}': label {max} would mean {max + 1L} classes, more than the {TrainCommand.MaxInferredClassCount} inferred without --classes; if the head really has that many classes, give --classes."));
+            }
+
+            if (max < 1)
+            {
+                throw new CliException($"{scan.FileName}, head '{scan._heads[h]}': the training labels show {max + 1} class(es); a head needs at least 2 (give --classes).");
+            }
+
+            return max + 1;
+        }
+
+        private (long Row, int Line, int Label)? FirstAtLeast(int h, int classCount)
+        {
+            foreach (var entry in _maxima[h])
+            {
+                if (entry.Label >= classCount)
+                {
+                    return entry;
+                }
+            }
+
+            return null;
+        }
+
+        private CliException OutOfRange(int h, (long Row, int Line, int Label) at, int classCount) =>
+            CsvDataReader.LabelOutOfRange($"{scan.FileName} line {at.Line}, column {MessageText.Quote(scan._heads[h])}", scan._heads[h], at.Label, classCount);
+    }
+}

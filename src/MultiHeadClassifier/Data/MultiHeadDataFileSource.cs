@@ -1,0 +1,310 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using MultiHeadClassifier.Internal;
+
+namespace MultiHeadClassifier.Data;
+
+/// <summary>
+/// An <see cref="IMultiHeadBatchSource"/> over a data file written with <see cref="MultiHeadDataFile.Create"/>. It
+/// reads the file in chunks of <see cref="MultiHeadDataFileOptions.ChunkRows"/> rows, so memory holds one chunk and
+/// one batch whatever the number of rows. Open it with <see cref="MultiHeadDataFile.Open"/>.
+/// </summary>
+/// <remarks>
+/// <para>Order: epoch 0 (the trainer's statistics pass), and every epoch when
+/// <see cref="MultiHeadDataFileOptions.Shuffle"/> is false, read the rows in file order. Otherwise epoch e draws, from
+/// a SplitMix64 generator seeded with <see cref="MultiHeadDataFileOptions.Seed"/> and e, a Fisher–Yates permutation
+/// of the chunks, then, chunk by chunk in that order, a permutation of the chunk's rows. Batches are consecutive
+/// <see cref="MultiHeadDataFileOptions.BatchSize"/> rows of that sequence (they may span two chunks); the last is
+/// smaller when the rows do not divide evenly. The same file, options and epoch always give the same batches, which
+/// is what makes checkpoint and resume exact.</para>
+/// <para>Every row read is checked (finite features, labels in range); a bad value, or a file that shrank after it
+/// was opened, is an <see cref="InvalidDataException"/> naming the file and row. Enumerations may run concurrently;
+/// each has its own buffers.</para>
+/// </remarks>
+public sealed class MultiHeadDataFileSource : IMultiHeadBatchSource, IDisposable
+{
+    /// <summary>Batches read ahead of the trainer.</summary>
+    private const int PrefetchBatches = 4;
+
+    private readonly SafeFileHandle _handle;
+    private readonly DataFileLayout _layout;
+    private readonly MultiHeadDataFileOptions _options;
+    private readonly long _dataStart;
+
+    internal MultiHeadDataFileSource(string path, MultiHeadDataFileOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Training data file '{path}' does not exist.", path);
+        }
+
+        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        try
+        {
+            (_layout, RowCount, _dataStart) = MultiHeadDataFile.ReadHeader(_handle, path);
+            if ((RowCount + options.ChunkRows - 1) / options.ChunkRows > Array.MaxLength)
+            {
+                throw new ArgumentException($"ChunkRows {options.ChunkRows} gives more chunks than an array holds for {RowCount:N0} rows; use larger chunks.", nameof(options));
+            }
+        }
+        catch
+        {
+            _handle.Dispose();
+            throw;
+        }
+
+        Path = path;
+        _options = options;
+    }
+
+    /// <summary>The file's path.</summary>
+    public string Path { get; }
+
+    /// <summary>The number of rows in the file.</summary>
+    public long RowCount { get; }
+
+    /// <summary>The number of features per row.</summary>
+    public int FeatureCount => _layout.FeatureCount;
+
+    /// <summary>The label columns' names, in column order.</summary>
+    public IReadOnlyList<string> HeadNames => _layout.HeadNames;
+
+    /// <summary>Each head's number of classes, as declared when the file was created.</summary>
+    public IReadOnlyList<int> ClassCounts => _layout.ClassCounts;
+
+    /// <summary>The options the source was opened with.</summary>
+    public MultiHeadDataFileOptions Options => _options;
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">A row read is corrupt, or the file shrank; the message names the file.</exception>
+    /// <exception cref="ObjectDisposedException">The source is disposed.</exception>
+    public IEnumerable<MultiHeadDataset> GetBatches(int epoch)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        return Prefetched(epoch);
+    }
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose() => _handle.Dispose();
+
+    /// <summary>
+    /// The batches of <see cref="Enumerate"/>, read and decoded on a background thread up to
+    /// <see cref="PrefetchBatches"/> ahead of the consumer, so that reading overlaps training. The order is
+    /// <see cref="Enumerate"/>'s; an error while reading surfaces at the batch where it happened; leaving the loop
+    /// early stops the reader.
+    /// </summary>
+    private IEnumerable<MultiHeadDataset> Prefetched(int epoch)
+    {
+        using var stop = new CancellationTokenSource();
+        using var queue = new System.Collections.Concurrent.BlockingCollection<MultiHeadDataset>(PrefetchBatches);
+        Exception? failure = null;
+        var reader = Task.Run(() =>
+        {
+            try
+            {
+                foreach (var batch in Enumerate(epoch))
+                {
+                    queue.Add(batch, stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        });
+        try
+        {
+            foreach (var batch in queue.GetConsumingEnumerable())
+            {
+                yield return batch;
+            }
+
+            reader.Wait();
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            reader.Wait();
+        }
+    }
+
+    private IEnumerable<MultiHeadDataset> Enumerate(int epoch)
+    {
+        int chunkRows = _options.ChunkRows;
+        int chunks = (int)((RowCount + chunkRows - 1) / chunkRows);
+        bool shuffle = _options.Shuffle && epoch > 0;
+        var random = new SplitMix64(_options.Seed, epoch);
+        int[] chunkOrder = Order(chunks, shuffle, ref random);
+        int record = _layout.RecordSize;
+        var buffer = new byte[(int)Math.Min(chunkRows, RowCount) * record];
+        var batch = new BatchBuilder(_layout, (int)Math.Min(_options.BatchSize, RowCount));
+        foreach (int chunk in chunkOrder)
+        {
+            long first = (long)chunk * chunkRows;
+            int rows = (int)Math.Min(chunkRows, RowCount - first);
+            ReadChunk(buffer.AsSpan(0, rows * record), _dataStart + (first * record));
+            int[] rowOrder = Order(rows, shuffle, ref random);
+            foreach (int r in rowOrder)
+            {
+                Decode(buffer.AsSpan(r * record, record), first + r, batch);
+                if (batch.IsFull)
+                {
+                    yield return batch.Take();
+                }
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return batch.Take();
+        }
+    }
+
+    private static int[] Order(int count, bool shuffle, ref SplitMix64 random)
+    {
+        var order = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            order[i] = i;
+        }
+
+        if (shuffle)
+        {
+            for (int i = count - 1; i > 0; i--)
+            {
+                int j = random.Below(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+        }
+
+        return order;
+    }
+
+    private void ReadChunk(Span<byte> destination, long offset)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        int done = 0;
+        while (done < destination.Length)
+        {
+            int read = RandomAccess.Read(_handle, destination[done..], offset + done);
+            if (read == 0)
+            {
+                throw new InvalidDataException($"'{Path}' is truncated: it ended at byte {offset + done:N0} while rows were being read; it was changed after it was opened.");
+            }
+
+            done += read;
+        }
+    }
+
+    private void Decode(ReadOnlySpan<byte> record, long row, BatchBuilder batch)
+    {
+        int width = _layout.FeatureCount;
+        var features = batch.FeatureRow();
+        MemoryMarshal.Cast<byte, float>(record[..(width * sizeof(float))]).CopyTo(features);
+        if (!BitConverter.IsLittleEndian)
+        {
+            for (int f = 0; f < width; f++)
+            {
+                features[f] = BinaryPrimitives.ReadSingleLittleEndian(record[(f * sizeof(float))..]);
+            }
+        }
+
+        int bad = FiniteValues.IndexOfNonFinite(features);
+        if (bad >= 0)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"'{Path}' is corrupt: row {row}, feature {bad} is {features[bad]}; features must be finite numbers."));
+        }
+
+        var labels = batch.LabelRow();
+        for (int h = 0; h < labels.Length; h++)
+        {
+            int label = BinaryPrimitives.ReadInt16LittleEndian(record[((width * sizeof(float)) + (h * sizeof(short)))..]);
+            if (label < MultiHeadDataset.MissingLabel || label >= _layout.ClassCounts[h])
+            {
+                throw new InvalidDataException(
+                    $"'{Path}' is corrupt: row {row}, head '{_layout.HeadNames[h]}' has label {label}; its classes are 0..{_layout.ClassCounts[h] - 1}, or -1 for missing.");
+            }
+
+            labels[h] = label;
+        }
+
+        batch.Advance();
+    }
+
+    /// <summary>Fills one batch's row-major arrays; <see cref="Take"/> hands them to a dataset and starts new ones.</summary>
+    private sealed class BatchBuilder(DataFileLayout layout, int capacity)
+    {
+        private float[] _features = new float[capacity * layout.FeatureCount];
+        private int[] _labels = new int[capacity * layout.HeadNames.Length];
+
+        public int Count { get; private set; }
+
+        public bool IsFull => Count == capacity;
+
+        public Span<float> FeatureRow() => _features.AsSpan(Count * layout.FeatureCount, layout.FeatureCount);
+
+        public Span<int> LabelRow() => _labels.AsSpan(Count * layout.HeadNames.Length, layout.HeadNames.Length);
+
+        public void Advance() => Count++;
+
+        public MultiHeadDataset Take()
+        {
+            int width = layout.FeatureCount;
+            int heads = layout.HeadNames.Length;
+            float[] features = Count == capacity ? _features : _features.AsSpan(0, Count * width).ToArray();
+            int[] labels = Count == capacity ? _labels : _labels.AsSpan(0, Count * heads).ToArray();
+            var data = MultiHeadDataset.FromRowMajor(features, labels, Count, width, heads, heads == 0 ? null : layout.HeadNames);
+            _features = new float[capacity * width];
+            _labels = new int[capacity * heads];
+            Count = 0;
+            return data;
+        }
+    }
+
+    /// <summary>SplitMix64 (Steele, Lea and Flood 2014): a small generator whose sequence is fixed by this code alone.</summary>
+    private struct SplitMix64(long seed, int epoch)
+    {
+        private ulong _state = unchecked(((ulong)seed * 0x9E3779B97F4A7C15UL) ^ ((ulong)(uint)epoch * 0xD1B54A32D192ED03UL) ^ 0x5851F42D4C957F2DUL);
+
+        /// <summary>A uniform integer in [0, <paramref name="bound"/>), by rejection so that it is unbiased.</summary>
+        public int Below(int bound)
+        {
+            ulong limit = ulong.MaxValue - (ulong.MaxValue % (ulong)bound);
+            ulong value;
+            do
+            {
+                value = Next();
+            }
+            while (value >= limit);
+            return (int)(value % (ulong)bound);
+        }
+
+        private ulong Next()
+        {
+            ulong z = _state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+    }
+}
