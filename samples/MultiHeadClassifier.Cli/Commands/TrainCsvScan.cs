@@ -24,10 +24,12 @@ internal sealed class TrainCsvScan
     private readonly int[] _featureColumns;
     private readonly int[] _headColumns;
     private readonly HashSet<int>[] _seen;
+    private readonly string[] _header;
+    private long _rowCount;
 
-    private TrainCsvScan(string path, string fileName, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
+    private TrainCsvScan(string path, string fileName, string[] header, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
     {
-        (_path, FileName, _heads, Features, _featureColumns, _headColumns) = (path, fileName, heads, features, featureColumns, headColumns);
+        (_path, FileName, _header, _heads, Features, _featureColumns, _headColumns) = (path, fileName, header, heads, features, featureColumns, headColumns);
         _seen = [.. heads.Select(_ => new HashSet<int>())];
         ClassCounts = [];
     }
@@ -54,7 +56,7 @@ internal sealed class TrainCsvScan
         using var csv = CsvRecordStream.Open(settings.Train);
         int[] headColumns = [.. heads.Select(csv.IndexOf)];
         string[] features = [.. csv.Header.Where(c => !heads.Contains(c, StringComparer.Ordinal))];
-        var scan = new TrainCsvScan(settings.Train, csv.FileName, heads, features, [.. features.Select(csv.IndexOf)], headColumns);
+        var scan = new TrainCsvScan(settings.Train, csv.FileName, csv.Header, heads, features, [.. features.Select(csv.IndexOf)], headColumns);
         var pass = new FirstPass(scan, settings.ImputeMeans);
         foreach (var (row, line) in csv.Rows())
         {
@@ -74,6 +76,7 @@ internal sealed class TrainCsvScan
             throw new CliException($"{csv.FileName}: no feature columns (every column is listed in --heads).");
         }
 
+        scan._rowCount = pass.RowCount;
         scan.Means = settings.ImputeMeans ? pass.Means() : null;
         scan.ClassCounts = pass.ClassCounts(OptionParsers.Classes(settings.Classes, heads));
         for (int h = 0; h < heads.Length; h++)
@@ -114,10 +117,17 @@ internal sealed class TrainCsvScan
 
     /// <summary>Reads the file again and writes its rows, imputed, to a temporary data file.</summary>
     /// <returns>The data file.</returns>
-    /// <exception cref="CliException">The file changed since the checking pass.</exception>
+    /// <exception cref="CliException">The file changed since the checking pass: its header, its number of rows, or a
+    /// cell that no longer parses.</exception>
     public TrainDataFile WriteDataFile()
     {
         using var csv = CsvRecordStream.Open(_path);
+        if (!csv.Header.SequenceEqual(_header, StringComparer.Ordinal))
+        {
+            throw Changed(1);
+        }
+
+        int lastLine = 1;
         var features = new float[_featureColumns.Length];
         var labels = new int[_heads.Length];
         return TrainDataFile.Write(Features.Length, _heads, ClassCounts, writer =>
@@ -140,6 +150,12 @@ internal sealed class TrainCsvScan
                 }
 
                 writer.Append(features, labels);
+                lastLine = line;
+            }
+
+            if (writer.RowCount != _rowCount)
+            {
+                throw Changed(lastLine);
             }
         });
     }
@@ -159,6 +175,9 @@ internal sealed class TrainCsvScan
         // first row with a label ≥ K is found for any K once the class counts are known.
         private readonly List<(long Row, int Line, int Label)>[] _maxima = [.. scan._heads.Select(_ => new List<(long, int, int)>())];
         private long _row;
+
+        /// <summary>The number of data rows read.</summary>
+        public long RowCount => _row;
 
         /// <summary>The first bad feature cell's message, row by row; null when there is none.</summary>
         public string? FeatureError { get; private set; }
