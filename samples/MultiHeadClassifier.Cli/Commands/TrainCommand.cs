@@ -32,7 +32,7 @@ public static class TrainCommand
         var dropout = new Option<double>("--dropout") { Description = "Dropout after each hidden layer.", DefaultValueFactory = _ => 0 };
         var weights = new Option<string>("--class-weights") { Description = "none|balanced|inverse-sqrt|effective-number[:beta].", DefaultValueFactory = _ => "balanced" };
         var seed = new Option<long?>("--seed") { Description = "Seed for initial weights, shuffling and dropout. Default: random." };
-        var missing = new Option<string>("--missing-features") { Description = "error|mean: reject, or impute training means for, missing/non-numeric feature cells.", DefaultValueFactory = _ => "error" };
+        var missing = new Option<string>("--missing-features") { Description = "error|mean: reject, or impute training means for, missing feature cells (empty, NA or NaN); any other non-number is always an error.", DefaultValueFactory = _ => "error" };
         var early = new Option<int?>("--early-stopping") { Description = "Stop after N epochs without validation-loss improvement (needs --valid)." };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = $"Every N epochs, save the run to <out>/{ModelDirectory.CheckpointFile} for --resume." };
         var loss = new Option<string?>("--loss") { Description = "ce|corn|coral for every head, or h1=corn,h2=ce (heads not named: ce). Default: ce." };

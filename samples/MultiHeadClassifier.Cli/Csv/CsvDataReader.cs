@@ -96,16 +96,17 @@ public static class CsvDataReader
 
     /// <summary>The error <see cref="Features"/> gives for a feature cell, or null when the cell is a number or is imputed.</summary>
     /// <param name="cell">The cell's text.</param>
-    /// <param name="impute">Whether missing and non-numeric cells are imputed.</param>
+    /// <param name="impute">Whether missing cells (<see cref="MissingTokens"/>) are imputed; any other cell that is not a
+    /// number is an error either way, so that a typo never becomes the mean.</param>
     /// <param name="where">The cell's location for the message.</param>
     /// <returns>The message, or null.</returns>
     internal static string? FeatureCellError(string cell, bool impute, Func<string> where) => Parse(cell, out _) switch
     {
         CellKind.Number => null,
         CellKind.OutOfRange => $"{where()}: {MessageText.Quote(cell)} is outside the range of a 32-bit float (about ±3.4E+38).",
-        CellKind.Missing or CellKind.NotANumber when impute => null,
+        CellKind.Missing when impute => null,
         CellKind.Missing => $"{where()}: the value is missing (use --missing-features mean to impute it).",
-        _ => $"{where()}: {MessageText.Quote(cell)} is not a number.",
+        _ => $"{where()}: {MessageText.Quote(cell)} is not a number (a missing value is an empty cell, NA or NaN).",
     };
 
     /// <summary>Computes each feature column's mean over its numeric cells, for imputation.</summary>
@@ -216,11 +217,24 @@ public static class CsvDataReader
     internal static CliException LabelOutOfRange(string where, string head, int label, int classCount) =>
         new($"{where}, head '{head}': label {label} is outside 0..{classCount - 1}.");
 
+    /// <summary>The feature cells that mean "missing", exactly as written (case matters): an empty cell, <c>NA</c> and <c>NaN</c>.</summary>
+    internal static readonly IReadOnlySet<string> MissingTokens = new HashSet<string>(["", "NA", "NaN"], StringComparer.Ordinal);
+
+    /// <summary>Classifies a feature cell: a finite float, one of <see cref="MissingTokens"/>, out of float range, or not a number.</summary>
+    /// <param name="cell">The cell's text.</param>
+    /// <param name="value">The value when the cell is a number.</param>
+    /// <returns>The kind of cell.</returns>
     internal static CellKind Parse(string cell, out float value)
     {
+        if (MissingTokens.Contains(cell))
+        {
+            value = float.NaN;
+            return CellKind.Missing;
+        }
+
         if (!float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
         {
-            return cell.Length == 0 ? CellKind.Missing : CellKind.NotANumber;
+            return CellKind.NotANumber;
         }
 
         // Parsing rounds to the nearest float: 1e400, -1e309 and 3.5e38 become infinities, like the text Infinity.

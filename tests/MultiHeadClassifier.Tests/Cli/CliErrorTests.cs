@@ -105,7 +105,7 @@ public sealed class CliErrorTests : IDisposable
 
         // Assert
         result.ExitCode.Should().Be(2);
-        result.Stderr.Trim().Should().Be("error: badnumber.csv line 17, column 'f3': 'abc' is not a number.");
+        result.Stderr.Trim().Should().Be("error: badnumber.csv line 17, column 'f3': 'abc' is not a number (a missing value is an empty cell, NA or NaN).");
     }
 
     [Fact]
@@ -182,6 +182,39 @@ public sealed class CliErrorTests : IDisposable
         // Assert
         result.ExitCode.Should().Be(2);
         result.Stderr.Should().Contain("gappy2.csv line 3, column 'f2'").And.Contain("--missing-features mean");
+    }
+
+    [Fact]
+    public void When_a_feature_is_a_typo_and_mean_imputation_is_on_it_should_fail_instead_of_imputing_it()
+    {
+        // Arrange: line 3, column 2 is 'f2'; 'NA' on line 4 is a missing value and is imputed.
+        string typo = _workspace.WithCell(_workspace.TrainCsv, "typo.csv", 3, 2, "abc");
+        typo = _workspace.WithCell(typo, "typo.csv", 4, 2, "NA");
+
+        // Act
+        var result = _workspace.Run("train", "--train", typo, "--heads", "plot,dialog,acting,makeup", "--out", _workspace.PathOf("typo"), "--epochs", "1", "--hidden", "8", "--missing-features", "mean");
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Trim().Should().Be("error: typo.csv line 3, column 'f2': 'abc' is not a number (a missing value is an empty cell, NA or NaN).");
+    }
+
+    [Fact]
+    public void When_scoring_data_has_a_typo_under_an_imputing_model_it_should_fail_naming_the_cell()
+    {
+        // Arrange: a model trained with imputation; the test file's line 6, column 1 ('f1') is a typo.
+        string dir = _workspace.PathOf("imputing");
+        var train = _workspace.Run("train", "--train", _workspace.TrainCsv, "--heads", "plot,dialog,acting,makeup", "--out", dir, "--epochs", "1", "--hidden", "8", "--missing-features", "mean", "--seed", "1");
+        string typo = _workspace.WithCell(_workspace.TestCsv, "typotest.csv", 6, 1, "\"1,5\"");
+
+        // Act
+        var predict = _workspace.Run("predict", "--model", dir, "--data", typo, "--out", _workspace.PathOf("typo-out.csv"));
+
+        // Assert
+        train.ExitCode.Should().Be(0, train.Stderr);
+        predict.ExitCode.Should().Be(2);
+        predict.Stderr.Trim().Should().Be("error: typotest.csv line 6, column 'f1': '1,5' is not a number (a missing value is an empty cell, NA or NaN).");
+        File.Exists(_workspace.PathOf("typo-out.csv")).Should().BeFalse();
     }
 
     private CliResult Train(string csv) =>

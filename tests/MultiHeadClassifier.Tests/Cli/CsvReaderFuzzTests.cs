@@ -25,7 +25,8 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     private static readonly int[] ClassCounts = [ClassCount, ClassCount];
     private static readonly Mutation[] Mutations = Enum.GetValues<Mutation>();
 
-    private static readonly string[] NonNumeric = ["abc", "1.2.3", "--1", "0x1F", "1e", "e5", "NaN", "nan", "1_000", "1 2", "+-3", "∞", "١٢"];
+    // "NaN" and "NA" are missing values, not errors (CsvDataReader.MissingTokens); "nan" is neither.
+    private static readonly string[] NonNumeric = ["abc", "1.2.3", "--1", "0x1F", "1e", "e5", "nan", "Na", "1_000", "1 2", "+-3", "∞", "١٢"];
     private static readonly string[] OutOfRange = ["1e400", "-1e309", "Infinity", "-Infinity", "3.5e38", "1E39", "-999999999999999999999999999999999999999999"];
     private static readonly (string Text, float Value)[] LargeFinite =
     [
@@ -208,7 +209,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     }
 
     [Fact]
-    public void When_a_feature_is_NaN_text_it_should_be_non_numeric_an_error_or_imputed()
+    public void When_a_feature_is_NaN_text_it_should_be_missing_an_error_or_imputed()
     {
         // Arrange
         string path = Write("nan.csv", "f0,f1,h0\n1,2,0\n3,NaN,1\n5,7,0\n");
@@ -218,9 +219,43 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         var strict = () => CsvDataReader.Features(table, ["f0", "f1"], null);
         var imputed = CsvDataReader.Features(table, ["f0", "f1"], CsvDataReader.Means(table, ["f0", "f1"]));
 
-        // Assert
-        strict.Should().Throw<CliException>().WithMessage("nan.csv line 3, column 'f1': 'NaN' is not a number.");
+        // Assert: the mean of f1's numbers, (2 + 7) / 2.
+        strict.Should().Throw<CliException>().WithMessage("nan.csv line 3, column 'f1': the value is missing (use --missing-features mean to impute it).");
         imputed[1, 1].Should().Be(4.5f);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("NA")]
+    [InlineData("NaN")]
+    public void When_a_feature_is_a_missing_token_it_should_be_imputed_with_the_mean_of_the_numbers(string token)
+    {
+        // Arrange: f0's numbers are 1, 4 and 10, so the mean is 5.
+        var table = CsvDataReader.Read(Write("na.csv", $"f0,h0\n1,0\n{token},1\n4,0\n10,1\n"));
+
+        // Act
+        var imputed = CsvDataReader.Features(table, ["f0"], CsvDataReader.Means(table, ["f0"]));
+
+        // Assert
+        imputed[1, 0].Should().Be(5f);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("na")]
+    [InlineData("nan")]
+    [InlineData("N/A")]
+    public void When_a_feature_is_neither_a_number_nor_a_missing_token_it_should_be_an_error_even_with_imputation(string cell)
+    {
+        // Arrange
+        var table = CsvDataReader.Read(Write("typo.csv", $"f0,h0\n1,0\n{cell},1\n4,0\n"));
+        var means = CsvDataReader.Means(table, ["f0"]);
+
+        // Act
+        var act = () => CsvDataReader.Features(table, ["f0"], means);
+
+        // Assert
+        act.Should().Throw<CliException>().WithMessage($"typo.csv line 3, column 'f0': '{cell}' is not a number (a missing value is an empty cell, NA or NaN).");
     }
 
     [Fact]
@@ -303,7 +338,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         // Assert
         shortRow.Should().Throw<CliException>().WithMessage("multi.csv line 5: has 2 cells, but the header has 3 columns.");
         table.LineNumbers.Should().Equal(2, 3, 5);
-        badCell.Should().Throw<CliException>().WithMessage("multi-ok.csv line 3, column 'f1': '4\\n4' is not a number.");
+        badCell.Should().Throw<CliException>().WithMessage("multi-ok.csv line 3, column 'f1': '4\\n4' is not a number (a missing value is an empty cell, NA or NaN).");
     }
 
     [Fact]
@@ -685,13 +720,14 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
                 case Mutation.NonNumericFeature:
                     Read.Should().BeNull(Because);
                     FeatureError.Should().NotBeNull(Because);
-                    FeatureError!.Message.Should().StartWith($"{Cell}: '", Because).And.EndWith("' is not a number.", Because);
-                    ImputedError.Should().BeNull(Because);
+                    FeatureError!.Message.Should().StartWith($"{Cell}: '", Because).And.EndWith("' is not a number (a missing value is an empty cell, NA or NaN).", Because);
                     double mean = Enumerable.Range(0, Case.Sample.Cells.Length).Where(r => r != Case.TargetRow).Select(r => (double)Case.Sample.Features[r, Case.TargetColumn]).DefaultIfEmpty(double.NaN).Average();
                     if (double.IsFinite(mean))
                     {
-                        Imputed.Should().NotBeNull(Because);
-                        Imputed![Case.TargetRow, Case.TargetColumn].Should().BeApproximately((float)mean, Math.Abs((float)mean * 1e-5f) + 1e-12f, Because);
+                        // A typo is never imputed: the same error with --missing-features mean.
+                        Imputed.Should().BeNull(Because);
+                        ImputedError.Should().NotBeNull(Because);
+                        ImputedError!.Message.Should().Be(FeatureError.Message, Because);
                     }
 
                     return "error";
