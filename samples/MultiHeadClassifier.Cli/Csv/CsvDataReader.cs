@@ -226,19 +226,15 @@ public static class CsvDataReader
     /// <returns>The kind of cell.</returns>
     internal static CellKind Parse(string cell, out float value)
     {
-        if (MissingTokens.Contains(cell))
+        // Numbers, the common case, are settled by the parse alone; the missing tokens are looked up only after it fails.
+        if (float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && !float.IsNaN(value))
         {
-            value = float.NaN;
-            return CellKind.Missing;
+            // Parsing rounds to the nearest float: 1e400, -1e309 and 3.5e38 become infinities, like the text Infinity.
+            return float.IsInfinity(value) ? CellKind.OutOfRange : CellKind.Number;
         }
 
-        if (!float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
-        {
-            return CellKind.NotANumber;
-        }
-
-        // Parsing rounds to the nearest float: 1e400, -1e309 and 3.5e38 become infinities, like the text Infinity.
-        return float.IsNaN(value) ? CellKind.NotANumber : float.IsInfinity(value) ? CellKind.OutOfRange : CellKind.Number;
+        value = float.NaN;
+        return MissingTokens.Contains(cell) ? CellKind.Missing : CellKind.NotANumber;
     }
 
     internal enum CellKind

@@ -24,11 +24,7 @@ internal static class LogitMath
         var result = new double[rows, cols];
         for (int r = 0; r < rows; r++)
         {
-            double max = double.NegativeInfinity;
-            for (int c = 0; c < cols; c++)
-            {
-                max = Math.Max(max, logits[r, c]);
-            }
+            double max = RowMax(logits, r);
 
             double sum = 0;
             for (int c = 0; c < cols; c++)
@@ -62,11 +58,7 @@ internal static class LogitMath
         var result = new double[rows, cols];
         for (int r = 0; r < rows; r++)
         {
-            double max = double.NegativeInfinity;
-            for (int c = 0; c < cols; c++)
-            {
-                max = Math.Max(max, logits[r, c]);
-            }
+            double max = RowMax(logits, r);
 
             double sum = 0;
             for (int c = 0; c < cols; c++)
@@ -150,5 +142,16 @@ internal static class LogitMath
         }
 
         return result;
+    }
+
+    private static double RowMax(float[,] logits, int row)
+    {
+        double max = double.NegativeInfinity;
+        for (int c = 0; c < logits.GetLength(1); c++)
+        {
+            max = Math.Max(max, logits[row, c]);
+        }
+
+        return max;
     }
 }
