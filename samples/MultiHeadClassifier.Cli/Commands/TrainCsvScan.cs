@@ -1,14 +1,16 @@
 using System.Globalization;
 using MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Cli.Input;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>
-/// The training CSV file read as a stream, twice, so that memory does not grow with its rows: a first pass checks
-/// every cell and gathers what the run needs (feature means, each head's labels' running maxima, the classes seen),
-/// and <see cref="WriteDataFile"/> converts the rows to a <see cref="MultiHeadDataFile"/> in a second pass.
+/// The training file (CSV or Parquet, a <see cref="TabularInput"/>) read as a stream of row blocks, twice, so that
+/// memory does not grow with its rows: a first pass checks every cell and gathers what the run needs (feature means,
+/// each head's labels' running maxima, the classes seen), and <see cref="WriteDataFile"/> converts the rows to a
+/// <see cref="MultiHeadDataFile"/> in a second pass.
 /// </summary>
 /// <remarks>
 /// The errors, and which one is reported when a file has several, are those of the in-memory loader it replaces:
@@ -25,11 +27,12 @@ internal sealed class TrainCsvScan
     private readonly int[] _headColumns;
     private readonly HashSet<int>[] _seen;
     private readonly string[] _header;
+    private readonly MissingValues _missing;
     private long _rowCount;
 
-    private TrainCsvScan(string path, string fileName, string[] header, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
+    private TrainCsvScan(string path, TabularInput input, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
     {
-        (_path, FileName, _header, _heads, Features, _featureColumns, _headColumns) = (path, fileName, header, heads, features, featureColumns, headColumns);
+        (_path, FileName, _header, _missing, _heads, Features, _featureColumns, _headColumns) = (path, input.FileName, [.. input.Header], input.Missing, heads, features, featureColumns, headColumns);
         _seen = [.. heads.Select(_ => new HashSet<int>())];
         ClassCounts = [];
     }
@@ -53,27 +56,28 @@ internal sealed class TrainCsvScan
     public static TrainCsvScan Run(TrainSettings settings)
     {
         string[] heads = settings.Heads;
-        using var csv = CsvRecordStream.Open(settings.Train);
-        int[] headColumns = [.. heads.Select(csv.IndexOf)];
-        string[] features = [.. csv.Header.Where(c => !heads.Contains(c, StringComparer.Ordinal))];
-        var scan = new TrainCsvScan(settings.Train, csv.FileName, csv.Header, heads, features, [.. features.Select(csv.IndexOf)], headColumns);
+        using var input = TabularInput.Open(settings.Train, settings.Missing);
+        int[] headColumns = [.. heads.Select(input.IndexOf)];
+        string[] features = [.. input.Header.Where(c => !heads.Contains(c, StringComparer.Ordinal))];
+        int[] featureColumns = [.. features.Select(input.IndexOf)];
+        var scan = new TrainCsvScan(settings.Train, input, heads, features, featureColumns, headColumns);
         var pass = new FirstPass(scan, settings.ImputeMeans);
-        foreach (var (row, line) in csv.Rows())
+        foreach (var block in input.Blocks(featureColumns, headColumns))
         {
-            pass.Add(csv, row, line);
+            pass.Add(block);
         }
 
         foreach (string head in heads)
         {
-            if (csv.IndexOf(head) < 0)
+            if (input.IndexOf(head) < 0)
             {
-                throw new CliException($"{csv.FileName}: head '{head}' has no column in the header (columns: {string.Join(", ", csv.Header)}).");
+                throw input.MissingHead(head);
             }
         }
 
         if (features.Length == 0)
         {
-            throw new CliException($"{csv.FileName}: no feature columns (every column is listed in --heads).");
+            throw new CliException($"{input.FileName}: no feature columns (every column is listed in --heads).");
         }
 
         scan._rowCount = pass.RowCount;
@@ -121,47 +125,54 @@ internal sealed class TrainCsvScan
     /// cell that no longer parses.</exception>
     public TrainDataFile WriteDataFile()
     {
-        using var csv = CsvRecordStream.Open(_path);
-        if (!csv.Header.SequenceEqual(_header, StringComparer.Ordinal))
+        using var input = TabularInput.Open(_path, _missing);
+        if (!input.Header.SequenceEqual(_header, StringComparer.Ordinal))
         {
-            throw Changed(1);
+            throw Changed(input.HeaderLocation);
         }
 
-        int lastLine = 1;
+        string lastRow = input.HeaderLocation;
         var features = new float[_featureColumns.Length];
-        var labels = new int[_heads.Length];
+        float[] means = Means is { } m ? [.. Features.Select(f => (float)m[f])] : [];
         return TrainDataFile.Write(Features.Length, _heads, ClassCounts, writer =>
         {
-            foreach (var (row, line) in csv.Rows())
+            foreach (var block in input.Blocks(_featureColumns, _headColumns))
             {
-                for (int j = 0; j < features.Length; j++)
+                for (int r = 0; r < block.RowCount; r++)
                 {
-                    features[j] = CsvDataReader.Parse(row[_featureColumns[j]], out float value) == CsvDataReader.CellKind.Number
-                        ? value
-                        : Means is { } means ? (float)means[Features[j]] : throw Changed(line);
+                    block.FeatureRow(r).CopyTo(features);
+                    for (int j = 0; j < features.Length; j++)
+                    {
+                        if (float.IsNaN(features[j]))
+                        {
+                            features[j] = means.Length > 0 && block.FeatureKind(r, j) == CellKind.Missing ? means[j] : throw Changed(block.Location(r));
+                        }
+                    }
+
+                    var labels = block.LabelRow(r);
+                    for (int h = 0; h < labels.Length; h++)
+                    {
+                        if (labels[h] < MultiHeadDataset.MissingLabel || labels[h] >= ClassCounts[h])
+                        {
+                            throw Changed(block.Location(r));
+                        }
+                    }
+
+                    writer.Append(features, labels);
                 }
 
-                for (int h = 0; h < labels.Length; h++)
-                {
-                    string cell = row[_headColumns[h]];
-                    labels[h] = cell.Length == 0 ? MultiHeadDataset.MissingLabel
-                        : int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) && label >= 0 && label < ClassCounts[h] ? label
-                        : throw Changed(line);
-                }
-
-                writer.Append(features, labels);
-                lastLine = line;
+                lastRow = block.Location(block.RowCount - 1);
             }
 
             if (writer.RowCount != _rowCount)
             {
-                throw Changed(lastLine);
+                throw Changed(lastRow);
             }
         });
     }
 
-    private CliException Changed(int line) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"{FileName} line {line}: the file changed while it was being read; run the command again."));
+    private CliException Changed(string location) =>
+        new($"{location}: the file changed while it was being read; run the command again.");
 
     /// <summary>What the first pass gathers, and the errors it defers until the checks that come before them have run.</summary>
     private sealed class FirstPass(TrainCsvScan scan, bool impute)
@@ -171,9 +182,9 @@ internal sealed class TrainCsvScan
         private readonly string?[] _labelError = new string?[scan._heads.Length];
         private readonly long[] _labelErrorRow = new long[scan._heads.Length];
 
-        // Each head's running maxima: (row, line, label) each time a label exceeds every earlier one, so that the
+        // Each head's running maxima: (row, location, label) each time a label exceeds every earlier one, so that the
         // first row with a label ≥ K is found for any K once the class counts are known.
-        private readonly List<(long Row, int Line, int Label)>[] _maxima = [.. scan._heads.Select(_ => new List<(long, int, int)>())];
+        private readonly List<(long Row, string Location, int Label)>[] _maxima = [.. scan._heads.Select(_ => new List<(long, string, int)>())];
         private long _row;
 
         /// <summary>The number of data rows read.</summary>
@@ -182,54 +193,52 @@ internal sealed class TrainCsvScan
         /// <summary>The first bad feature cell's message, row by row; null when there is none.</summary>
         public string? FeatureError { get; private set; }
 
-        public void Add(CsvRecordStream csv, string[] row, int line)
+        public void Add(TabularBlock block)
         {
-            for (int j = 0; j < scan._featureColumns.Length; j++)
+            for (int r = 0; r < block.RowCount; r++)
             {
-                int c = scan._featureColumns[j];
-                string cell = row[c];
-                if (CsvDataReader.Parse(cell, out float value) == CsvDataReader.CellKind.Number)
+                var features = block.FeatureRow(r);
+                for (int j = 0; j < features.Length; j++)
                 {
-                    _sums[j] += value;
-                    _counts[j]++;
+                    float value = features[j];
+                    if (!float.IsNaN(value))
+                    {
+                        _sums[j] += value;
+                        _counts[j]++;
+                    }
+                    else
+                    {
+                        FeatureError ??= block.FeatureError(r, j, impute);
+                    }
                 }
-                else
+
+                var labels = block.LabelRow(r);
+                for (int h = 0; h < labels.Length; h++)
                 {
-                    FeatureError ??= CsvDataReader.FeatureCellError(cell, impute, () => csv.Where(line, c));
+                    int label = labels[h];
+                    if (scan._headColumns[h] < 0 || _labelError[h] is not null || label == MultiHeadDataset.MissingLabel)
+                    {
+                        continue;
+                    }
+
+                    if (label == TabularBlock.BadLabel)
+                    {
+                        _labelError[h] = block.LabelError(r, h, scan._heads[h]);
+                        _labelErrorRow[h] = _row;
+                        continue;
+                    }
+
+                    var maxima = _maxima[h];
+                    if (maxima.Count == 0 || label > maxima[^1].Label)
+                    {
+                        maxima.Add((_row, block.Location(r), label));
+                    }
+
+                    scan._seen[h].Add(label);
                 }
+
+                _row++;
             }
-
-            for (int h = 0; h < scan._headColumns.Length; h++)
-            {
-                int c = scan._headColumns[h];
-                if (c < 0 || _labelError[h] is not null)
-                {
-                    continue;
-                }
-
-                string cell = row[c];
-                if (cell.Length == 0)
-                {
-                    continue;
-                }
-
-                if (!int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) || label < 0)
-                {
-                    _labelError[h] = $"{csv.Where(line, c)}, head '{scan._heads[h]}': {MessageText.Quote(cell)} is not a class index (an integer 0..K-1, or empty for a missing label).";
-                    _labelErrorRow[h] = _row;
-                    continue;
-                }
-
-                var maxima = _maxima[h];
-                if (maxima.Count == 0 || label > maxima[^1].Label)
-                {
-                    maxima.Add((_row, line, label));
-                }
-
-                scan._seen[h].Add(label);
-            }
-
-            _row++;
         }
 
         public Dictionary<string, double> Means()
@@ -290,7 +299,7 @@ internal sealed class TrainCsvScan
             int max = maxima.Count == 0 ? -1 : maxima[^1].Label;
             if (max >= TrainCommand.MaxInferredClassCount)
             {
-                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{scan.FileName} line {maxima[^1].Line}, column {MessageText.Quote(scan._heads[h])}, head '{scan._heads[h]}': label {max} would mean {max + 1L} classes, more than the {TrainCommand.MaxInferredClassCount} inferred without --classes; if the head really has that many classes, give --classes."));
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{maxima[^1].Location}, column {MessageText.Quote(scan._heads[h])}, head '{scan._heads[h]}': label {max} would mean {max + 1L} classes, more than the {TrainCommand.MaxInferredClassCount} inferred without --classes; if the head really has that many classes, give --classes."));
             }
 
             if (max < 1)
@@ -301,7 +310,7 @@ internal sealed class TrainCsvScan
             return max + 1;
         }
 
-        private (long Row, int Line, int Label)? FirstAtLeast(int h, int classCount)
+        private (long Row, string Location, int Label)? FirstAtLeast(int h, int classCount)
         {
             foreach (var entry in _maxima[h])
             {
@@ -314,7 +323,7 @@ internal sealed class TrainCsvScan
             return null;
         }
 
-        private CliException OutOfRange(int h, (long Row, int Line, int Label) at, int classCount) =>
-            CsvDataReader.LabelOutOfRange($"{scan.FileName} line {at.Line}, column {MessageText.Quote(scan._heads[h])}", scan._heads[h], at.Label, classCount);
+        private CliException OutOfRange(int h, (long Row, string Location, int Label) at, int classCount) =>
+            CsvDataReader.LabelOutOfRange($"{at.Location}, column {MessageText.Quote(scan._heads[h])}", scan._heads[h], at.Label, classCount);
     }
 }
