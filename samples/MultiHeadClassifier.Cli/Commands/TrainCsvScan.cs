@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Cli.Input;
 using MultiHeadClassifier.Data;
@@ -7,10 +8,13 @@ using MultiHeadClassifier.Heads;
 namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>
-/// The training file (CSV or Parquet, a <see cref="TabularInput"/>) read as a stream of row blocks, twice, so that
-/// memory does not grow with its rows: a first pass checks every cell and gathers what the run needs (feature means,
-/// each head's labels' running maxima, the classes seen), and <see cref="WriteDataFile"/> converts the rows to a
-/// <see cref="MultiHeadDataFile"/> in a second pass.
+/// The training file (CSV or Parquet, a <see cref="TabularInput"/>) read once, as a stream of row blocks, so that
+/// memory does not grow with its rows: the pass checks every cell, gathers what the run needs (feature means, each
+/// head's labels' running maxima, the classes seen) and keeps the parsed rows in a temporary binary cache (float32
+/// features with NaN for a missing cell, int32 labels; deleted when the scan is disposed, or by the operating system
+/// when the process ends); <see cref="WriteDataFile"/> then converts the cached rows, imputed, to a
+/// <see cref="MultiHeadDataFile"/> without parsing the file again. The file is thus read exactly once: what is trained
+/// on is what was checked, even if the file changes meanwhile.
 /// </summary>
 /// <remarks>
 /// The errors, and which one is reported when a file has several, are those of the in-memory loader it replaces:
@@ -19,20 +23,19 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// count given: the first bad or out-of-range cell; otherwise the first bad cell, then each inferred class count,
 /// then out-of-range labels), then the first bad feature cell, row by row.
 /// </remarks>
-internal sealed class TrainCsvScan
+internal sealed class TrainCsvScan : IDisposable
 {
-    private readonly string _path;
+    private readonly FileStream _cache;
     private readonly string[] _heads;
     private readonly int[] _featureColumns;
     private readonly int[] _headColumns;
     private readonly HashSet<int>[] _seen;
-    private readonly string[] _header;
-    private readonly MissingValues _missing;
     private long _rowCount;
 
-    private TrainCsvScan(string path, TabularInput input, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
+    private TrainCsvScan(TabularInput input, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
     {
-        (_path, FileName, _header, _missing, _heads, Features, _featureColumns, _headColumns) = (path, input.FileName, [.. input.Header], input.Missing, heads, features, featureColumns, headColumns);
+        (FileName, _heads, Features, _featureColumns, _headColumns) = (input.FileName, heads, features, featureColumns, headColumns);
+        _cache = new FileStream(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mhc-scan-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
         _seen = [.. heads.Select(_ => new HashSet<int>())];
         ClassCounts = [];
     }
@@ -60,11 +63,32 @@ internal sealed class TrainCsvScan
         int[] headColumns = [.. heads.Select(input.IndexOf)];
         string[] features = [.. input.Header.Where(c => !heads.Contains(c, StringComparer.Ordinal))];
         int[] featureColumns = [.. features.Select(input.IndexOf)];
-        var scan = new TrainCsvScan(settings.Train, input, heads, features, featureColumns, headColumns);
-        var pass = new FirstPass(scan, settings.ImputeMeans);
-        foreach (var block in input.Blocks(featureColumns, headColumns))
+        var scan = new TrainCsvScan(input, heads, features, featureColumns, headColumns);
+        try
+        {
+            scan.Check(input, settings);
+            return scan;
+        }
+        catch
+        {
+            scan.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Deletes the cache of parsed rows.</summary>
+    public void Dispose() => _cache.Dispose();
+
+    private void Check(TabularInput input, TrainSettings settings)
+    {
+        string[] heads = _heads;
+        string[] features = Features;
+        var scan = this;
+        var pass = new FirstPass(this, settings.ImputeMeans);
+        foreach (var block in input.Blocks(_featureColumns, _headColumns))
         {
             pass.Add(block);
+            Cache(block);
         }
 
         foreach (string head in heads)
@@ -95,8 +119,16 @@ internal sealed class TrainCsvScan
         {
             throw new CliException(error);
         }
+    }
 
-        return scan;
+    /// <summary>Appends a block's parsed rows to the cache: its row count, then its features and labels as they are in memory.</summary>
+    private void Cache(TabularBlock block)
+    {
+        Span<byte> count = stackalloc byte[sizeof(int)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(count, block.RowCount);
+        _cache.Write(count);
+        _cache.Write(MemoryMarshal.AsBytes(block.Features.AsSpan()));
+        _cache.Write(MemoryMarshal.AsBytes(block.Labels.AsSpan()));
     }
 
     /// <summary>Class weights computed from counts are undefined for a class with no training rows.</summary>
@@ -119,60 +151,48 @@ internal sealed class TrainCsvScan
         }
     }
 
-    /// <summary>Reads the file again and writes its rows, imputed, to a temporary data file.</summary>
+    /// <summary>Writes the checked rows, imputed, from the cache to a temporary data file.</summary>
     /// <returns>The data file.</returns>
-    /// <exception cref="CliException">The file changed since the checking pass: its header, its number of rows, or a
-    /// cell that no longer parses.</exception>
     public TrainDataFile WriteDataFile()
     {
-        using var input = TabularInput.Open(_path, _missing);
-        if (!input.Header.SequenceEqual(_header, StringComparer.Ordinal))
-        {
-            throw Changed(input.HeaderLocation);
-        }
-
-        string lastRow = input.HeaderLocation;
-        var features = new float[_featureColumns.Length];
+        _cache.Position = 0;
         float[] means = Means is { } m ? [.. Features.Select(f => (float)m[f])] : [];
-        return TrainDataFile.Write(Features.Length, _heads, ClassCounts, writer =>
+        int featureCount = Features.Length;
+        int headCount = _heads.Length;
+        var features = Array.Empty<float>();
+        var labels = Array.Empty<int>();
+        byte[] count = new byte[sizeof(int)];
+        var result = TrainDataFile.Write(featureCount, _heads, ClassCounts, writer =>
         {
-            foreach (var block in input.Blocks(_featureColumns, _headColumns))
+            while (writer.RowCount < _rowCount)
             {
-                for (int r = 0; r < block.RowCount; r++)
+                _cache.ReadExactly(count);
+                int rows = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(count);
+                if (features.Length < rows * featureCount)
                 {
-                    block.FeatureRow(r).CopyTo(features);
-                    for (int j = 0; j < features.Length; j++)
-                    {
-                        if (float.IsNaN(features[j]))
-                        {
-                            features[j] = means.Length > 0 && block.FeatureKind(r, j) == CellKind.Missing ? means[j] : throw Changed(block.Location(r));
-                        }
-                    }
-
-                    var labels = block.LabelRow(r);
-                    for (int h = 0; h < labels.Length; h++)
-                    {
-                        if (labels[h] < MultiHeadDataset.MissingLabel || labels[h] >= ClassCounts[h])
-                        {
-                            throw Changed(block.Location(r));
-                        }
-                    }
-
-                    writer.Append(features, labels);
+                    (features, labels) = (new float[rows * featureCount], new int[rows * headCount]);
                 }
 
-                lastRow = block.Location(block.RowCount - 1);
-            }
+                _cache.ReadExactly(MemoryMarshal.AsBytes(features.AsSpan(0, rows * featureCount)));
+                _cache.ReadExactly(MemoryMarshal.AsBytes(labels.AsSpan(0, rows * headCount)));
+                for (int r = 0; r < rows; r++)
+                {
+                    var row = features.AsSpan(r * featureCount, featureCount);
+                    for (int j = 0; j < featureCount; j++)
+                    {
+                        if (float.IsNaN(row[j]))
+                        {
+                            // The scan let a NaN through only as an imputed missing cell.
+                            row[j] = means[j];
+                        }
+                    }
 
-            if (writer.RowCount != _rowCount)
-            {
-                throw Changed(lastRow);
+                    writer.Append(row, labels.AsSpan(r * headCount, headCount));
+                }
             }
         });
+        return result;
     }
-
-    private CliException Changed(string location) =>
-        new($"{location}: the file changed while it was being read; run the command again.");
 
     /// <summary>What the first pass gathers, and the errors it defers until the checks that come before them have run.</summary>
     private sealed class FirstPass(TrainCsvScan scan, bool impute)

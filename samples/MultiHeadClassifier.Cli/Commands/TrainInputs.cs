@@ -36,7 +36,7 @@ internal sealed record TrainInputs(
     public static TrainInputs Load(TrainSettings settings)
     {
         string[] heads = settings.Heads;
-        var scan = TrainCsvScan.Run(settings);
+        using var scan = TrainCsvScan.Run(settings);
         var (features, means, classCounts) = (scan.Features, scan.Means, scan.ClassCounts);
         MultiHeadDataset? valid = null;
         string? validName = null;

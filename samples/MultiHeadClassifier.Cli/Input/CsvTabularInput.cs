@@ -6,10 +6,11 @@ using MultiHeadClassifier.Data;
 namespace MultiHeadClassifier.Cli.Input;
 
 /// <summary>
-/// A CSV file as a <see cref="TabularInput"/>: one thread reads and splits records (CsvHelper, <see cref="CsvRecordSource"/>)
-/// and copies the selected cells' bytes into a block, while the consumer's thread parses them to floats and labels
-/// (<see cref="MissingValues.Classify(ReadOnlySpan{byte}, out float)"/>), so that the two halves of the work run on two
-/// cores. Rows are located by the line they start on.
+/// A CSV file as a <see cref="TabularInput"/>: a worker thread reads records (CsvHelper's UTF-8 reader, through
+/// <see cref="CsvRecordSource"/>) and parses the selected cells straight from their bytes to floats and labels
+/// (<see cref="MissingValues.Classify(ReadOnlySpan{byte}, out float)"/>, no string per cell), a couple of blocks ahead of
+/// the consumer, whose own work on each block (checking, caching, writing) runs meanwhile. Rows are located by the
+/// line they start on.
 /// </summary>
 internal sealed class CsvTabularInput : TabularInput
 {
@@ -43,7 +44,8 @@ internal sealed class CsvTabularInput : TabularInput
         }
 
         _started = true;
-        return Convert(ReadAhead.Run(RawBlocks([.. featureColumns, .. labelColumns], blockRows), capacity: 3), featureColumns, labelColumns);
+        var blocks = ParsedBlocks(featureColumns, labelColumns, blockRows);
+        return ReadAhead.Run(blocks, capacity: 2);
     }
 
     /// <inheritdoc />
@@ -55,44 +57,25 @@ internal sealed class CsvTabularInput : TabularInput
         }
     }
 
-    /// <summary>Reads records and copies the selected cells' bytes, block by block (on the read-ahead thread).</summary>
-    private IEnumerable<RawBlock> RawBlocks(int[] columns, int blockRows)
+    /// <summary>Reads records and parses the selected cells, block by block.</summary>
+    private IEnumerable<TabularBlock> ParsedBlocks(int[] featureColumns, int[] labelColumns, int blockRows)
     {
         long firstRow = 0;
-        var block = new RawBlock(blockRows, columns.Length);
-        while (_source.Next())
-        {
-            block.Add(_source, columns);
-            if (block.Rows == blockRows)
-            {
-                yield return block;
-                firstRow += block.Rows;
-                block = new RawBlock(blockRows, columns.Length) { FirstRow = firstRow };
-            }
-        }
-
-        if (block.Rows > 0)
-        {
-            yield return block;
-        }
-    }
-
-    /// <summary>Parses each raw block's cells (on the consumer's thread).</summary>
-    private IEnumerable<TabularBlock> Convert(IEnumerable<RawBlock> raw, int[] featureColumns, int[] labelColumns)
-    {
         int features = featureColumns.Length;
         int labels = labelColumns.Length;
-        foreach (var r in raw)
+        while (true)
         {
-            int[] lines = r.Lines;
-            var block = new TabularBlock(this, featureColumns, labelColumns, r.FirstRow, r.Rows, row => string.Create(CultureInfo.InvariantCulture, $"{FileName} line {lines[row]}"));
+            var lines = new int[blockRows];
+            var block = new TabularBlock(this, featureColumns, labelColumns, firstRow, blockRows, row => string.Create(CultureInfo.InvariantCulture, $"{FileName} line {lines[row]}"));
             float[] values = block.Features;
             int[] classes = block.Labels;
-            for (int row = 0; row < r.Rows; row++)
+            int row = 0;
+            for (; row < blockRows && _source.Next(); row++)
             {
+                lines[row] = _source.Line;
                 for (int j = 0; j < features; j++)
                 {
-                    var cell = r.Cell(row, j);
+                    var cell = featureColumns[j] >= 0 ? _source.Cell(featureColumns[j]) : default;
                     var kind = Missing.Classify(cell, out float value);
                     values[(row * features) + j] = value;
                     if (kind is CellKind.NotANumber or CellKind.OutOfRange)
@@ -103,7 +86,7 @@ internal sealed class CsvTabularInput : TabularInput
 
                 for (int h = 0; h < labels; h++)
                 {
-                    var cell = r.Cell(row, features + h);
+                    var cell = labelColumns[h] >= 0 ? _source.Cell(labelColumns[h]) : default;
                     if (cell.IsEmpty)
                     {
                         classes[(row * labels) + h] = MultiHeadDataset.MissingLabel;
@@ -119,56 +102,17 @@ internal sealed class CsvTabularInput : TabularInput
                 }
             }
 
-            yield return block;
-        }
-    }
-
-    /// <summary>The selected cells of up to a block of rows as UTF-8 bytes, with each row's line.</summary>
-    private sealed class RawBlock
-    {
-        private readonly int _columns;
-        private readonly int[] _ends;
-        private byte[] _bytes;
-        private int _length;
-
-        public RawBlock(int capacity, int columns)
-        {
-            _columns = columns;
-            _ends = new int[capacity * columns];
-            Lines = new int[capacity];
-            _bytes = new byte[capacity * columns * 8];
-        }
-
-        public long FirstRow { get; init; }
-
-        public int Rows { get; private set; }
-
-        public int[] Lines { get; }
-
-        public void Add(CsvRecordSource source, int[] columns)
-        {
-            int at = Rows * _columns;
-            for (int c = 0; c < columns.Length; c++)
+            if (row == 0)
             {
-                var cell = columns[c] >= 0 ? source.Cell(columns[c]) : default;
-                if (_length + cell.Length > _bytes.Length)
-                {
-                    Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _length + cell.Length));
-                }
-
-                cell.CopyTo(_bytes.AsSpan(_length));
-                _length += cell.Length;
-                _ends[at + c] = _length;
+                yield break;
             }
 
-            Lines[Rows++] = source.Line;
-        }
-
-        public ReadOnlySpan<byte> Cell(int row, int column)
-        {
-            int k = (row * _columns) + column;
-            int start = k == 0 ? 0 : _ends[k - 1];
-            return _bytes.AsSpan(start, _ends[k] - start);
+            yield return row == blockRows ? block : block.Take(row);
+            firstRow += row;
+            if (row < blockRows)
+            {
+                yield break;
+            }
         }
     }
 }

@@ -126,6 +126,21 @@ internal sealed class TabularBlock
     /// <returns>The text.</returns>
     public string LabelWhere(int row, int label) => $"{Location(row)}, column {MessageText.Quote(_input.Header[_labelColumns[label]])}";
 
+    /// <summary>The first <paramref name="rows"/> rows of this block, as a new block (for a file's last, shorter block).</summary>
+    /// <param name="rows">The rows to keep.</param>
+    /// <returns>The block.</returns>
+    internal TabularBlock Take(int rows)
+    {
+        var result = new TabularBlock(_input, _featureColumns, _labelColumns, FirstRow, rows, _location)
+        {
+            _featureIssues = _featureIssues,
+            _labelIssues = _labelIssues,
+        };
+        Array.Copy(Features, result.Features, result.Features.Length);
+        Array.Copy(Labels, result.Labels, result.Labels.Length);
+        return result;
+    }
+
     /// <summary>Records a feature cell that is neither a number nor missing (its value stays NaN).</summary>
     /// <param name="row">The row in the block.</param>
     /// <param name="feature">The feature's index among the selected columns.</param>
