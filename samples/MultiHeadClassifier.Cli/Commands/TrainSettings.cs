@@ -66,4 +66,17 @@ internal sealed record TrainSettings(
         ["--missing-features"] = ImputeMeans ? "mean" : "error",
         ["--monitor"] = Monitor,
     };
+
+    /// <summary>The options a resumed run must share with the original, with <c>--na-values</c> when it is not the default.</summary>
+    /// <returns>Option name → canonical value text.</returns>
+    public Dictionary<string, string> ResumeOptionsWithMissing()
+    {
+        var options = ResumeOptions();
+        if (!Missing.IsDefault)
+        {
+            options["--na-values"] = Missing.ToOptionText();
+        }
+
+        return options;
+    }
 }

@@ -13,12 +13,14 @@ internal sealed class MissingValues
 {
     private readonly byte[][] _utf8;
     private readonly bool _empty;
+    private readonly bool _numeric;
 
     private MissingValues(IEnumerable<string> tokens)
     {
         Tokens = [.. tokens.Distinct(StringComparer.Ordinal)];
         _empty = Tokens.Contains(string.Empty);
         _utf8 = [.. Tokens.Where(t => t.Length > 0).Select(Encoding.UTF8.GetBytes)];
+        _numeric = Tokens.Any(IsNumber);
     }
 
     /// <summary>The default set: an empty cell, <c>NA</c> and <c>NaN</c>.</summary>
@@ -34,11 +36,12 @@ internal sealed class MissingValues
     /// Parses <c>--na-values</c>: a comma-separated list that replaces the default set. An empty entry is the empty
     /// cell, so <c>",NA,null"</c> (a leading comma) keeps empty cells missing and <c>"NA,null"</c> makes them errors;
     /// the word <c>&lt;empty&gt;</c> is another way to write the empty cell. Entries are trimmed of spaces and tabs,
-    /// as cells are.
+    /// as cells are. An entry may be a number written exactly as the sentinel cells are (<c>-999</c> matches the
+    /// cell <c>-999</c>, not <c>-999.0</c>).
     /// </summary>
     /// <param name="text">The option's value, or null for the default set.</param>
     /// <returns>The set.</returns>
-    /// <exception cref="CliException">An entry is a number, or has a comma or quote a cell cannot hold unquoted.</exception>
+    /// <exception cref="CliException">An entry has a quote.</exception>
     public static MissingValues Parse(string? text)
     {
         if (text is null)
@@ -53,11 +56,6 @@ internal sealed class MissingValues
             if (token == "<empty>")
             {
                 token = string.Empty;
-            }
-
-            if (token.Length > 0 && float.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && !float.IsNaN(value))
-            {
-                throw new CliException($"--na-values: {Csv.MessageText.Quote(token)} is a number, so it cannot also mean a missing value.");
             }
 
             if (token.Contains('"', StringComparison.Ordinal))
@@ -112,7 +110,14 @@ internal sealed class MissingValues
     /// <returns>The kind of cell.</returns>
     public CellKind Classify(ReadOnlySpan<byte> cell, out float value)
     {
-        // Numbers, the common case, are settled by the parse alone; the missing tokens are looked up only after it fails.
+        // Numbers, the common case, are settled by the parse alone; the missing tokens are looked up only after it
+        // fails, unless a token is itself a number (a sentinel such as -999).
+        if (_numeric && Contains(cell))
+        {
+            value = float.NaN;
+            return CellKind.Missing;
+        }
+
         if (float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && !float.IsNaN(value))
         {
             // Parsing rounds to the nearest float: 1e400, -1e309 and 3.5e38 become infinities, like the text Infinity.
@@ -129,6 +134,12 @@ internal sealed class MissingValues
     /// <returns>The kind of cell.</returns>
     public CellKind Classify(string cell, out float value)
     {
+        if (_numeric && Contains(cell))
+        {
+            value = float.NaN;
+            return CellKind.Missing;
+        }
+
         if (float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && !float.IsNaN(value))
         {
             return float.IsInfinity(value) ? CellKind.OutOfRange : CellKind.Number;
@@ -155,6 +166,9 @@ internal sealed class MissingValues
         CellKind.Missing => $"{where()}: the value is missing (use --missing-features mean to impute it).",
         _ => $"{where()}: {Csv.MessageText.Quote(text)} is not a number (a missing value is {Describe()}).",
     };
+
+    private static bool IsNumber(string token) =>
+        float.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && !float.IsNaN(value);
 
     /// <summary>The set in words, for messages: <c>an empty cell, NA or NaN</c>.</summary>
     /// <returns>The text.</returns>
