@@ -94,7 +94,8 @@ internal sealed class ParquetTabularInput : TabularInput
         "UInt32" => "uint32",
         "Int64" => "int64",
         "UInt64" => "uint64",
-        "String" => "string",
+        "String" or "ReadOnlyMemory`1" => "string",
+        "Byte[]" => "binary",
         "Boolean" => "boolean",
         var other => other,
     };
