@@ -4,12 +4,15 @@ using MultiHeadClassifier.Data;
 
 namespace MultiHeadClassifier.Cli.Csv;
 
-/// <summary>Reads CSV files into <see cref="CsvTable"/>s and turns them into features and labels.</summary>
+/// <summary>Reads whole CSV files into <see cref="CsvTable"/>s of text cells and turns them into features and labels.</summary>
 /// <remarks>
-/// Numbers are parsed with the invariant culture as 32-bit floats. An empty label cell is a missing label (−1).
-/// A feature cell that is empty or not a number (including the text <c>NaN</c>) is missing: an error, or imputed
-/// when means are given. A number outside the float range (such as <c>1e400</c>, <c>-1e309</c> or <c>Infinity</c>)
-/// is always an error, never imputed. Line numbers in messages are the file's lines (blank lines count) on which a
+/// The commands stream their files through <see cref="Input.TabularInput"/> instead; this whole-table reader, built on
+/// the same <see cref="CsvRecordSource"/>, keeps the rules in one readable place and is what the fuzz tests check the
+/// streamed reader against. Numbers are parsed with the invariant culture as 32-bit floats. An empty label cell is a
+/// missing label (−1). A feature cell that is one of the default missing values (an empty cell, <c>NA</c>,
+/// <c>NaN</c>) is missing: an error, or imputed when means are given; any other cell that is not a number is an
+/// error either way. A number outside the float range (such as <c>1e400</c>, <c>-1e309</c> or <c>Infinity</c>) is
+/// always an error, never imputed. Line numbers in messages are the file's lines (blank lines count) on which a
 /// record starts.
 /// </remarks>
 public static class CsvDataReader

@@ -1,9 +1,10 @@
 namespace MultiHeadClassifier.Cli.Csv;
 
 /// <summary>
-/// A CSV file read record by record: the header is read and checked when it is opened, and <see cref="Rows"/>
-/// streams the data rows with their line numbers, so memory does not grow with the file. Gives exactly the errors
-/// <see cref="CsvDataReader.Read"/> gives, in the same order (it is what <see cref="CsvDataReader.Read"/> uses).
+/// A CSV file read record by record as text cells: the header is read and checked when it is opened, and
+/// <see cref="Rows"/> streams the data rows with their line numbers (through <see cref="CsvRecordSource"/>), so memory
+/// does not grow with the file. Gives exactly the errors <see cref="CsvDataReader.Read"/> gives, in the same order
+/// (it is what <see cref="CsvDataReader.Read"/> uses).
 /// </summary>
 internal sealed class CsvRecordStream : IDisposable
 {
