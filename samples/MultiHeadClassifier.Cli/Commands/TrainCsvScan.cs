@@ -11,8 +11,8 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// The training file (CSV or Parquet, a <see cref="TabularInput"/>) read once, as a stream of row blocks, so that
 /// memory does not grow with its rows: the pass checks every cell, gathers what the run needs (feature means, each
 /// head's labels' running maxima, the classes seen) and keeps the parsed rows in a temporary binary cache (float32
-/// features with NaN for a missing cell, int32 labels; deleted when the scan is disposed, or by the operating system
-/// when the process ends); <see cref="WriteDataFile"/> then converts the cached rows, imputed, to a
+/// features with NaN for a missing cell, int32 labels, in the temp folder; deleted when the scan is disposed);
+/// <see cref="WriteDataFile"/> then converts the cached rows, imputed, to a
 /// <see cref="MultiHeadDataFile"/> without parsing the file again. The file is thus read exactly once: what is trained
 /// on is what was checked, even if the file changes meanwhile.
 /// </summary>
@@ -82,8 +82,6 @@ internal sealed class TrainCsvScan : IDisposable
     private void Check(TabularInput input, TrainSettings settings)
     {
         string[] heads = _heads;
-        string[] features = Features;
-        var scan = this;
         var pass = new FirstPass(this, settings.ImputeMeans);
         foreach (var block in input.Blocks(_featureColumns, _headColumns))
         {
@@ -99,19 +97,19 @@ internal sealed class TrainCsvScan : IDisposable
             }
         }
 
-        if (features.Length == 0)
+        if (Features.Length == 0)
         {
             throw new CliException($"{input.FileName}: no feature columns (every column is listed in --heads).");
         }
 
-        scan._rowCount = pass.RowCount;
-        scan.Means = settings.ImputeMeans ? pass.Means() : null;
-        scan.ClassCounts = pass.ClassCounts(OptionParsers.Classes(settings.Classes, heads));
+        _rowCount = pass.RowCount;
+        Means = settings.ImputeMeans ? pass.Means() : null;
+        ClassCounts = pass.ClassCounts(OptionParsers.Classes(settings.Classes, heads));
         for (int h = 0; h < heads.Length; h++)
         {
-            if (scan.ClassCounts[h] > MultiHeadDataFile.MaxClassCount)
+            if (ClassCounts[h] > MultiHeadDataFile.MaxClassCount)
             {
-                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--classes: head '{heads[h]}' has {scan.ClassCounts[h]} classes, but mhc train streams its data through a file that holds at most {MultiHeadDataFile.MaxClassCount} per head."));
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--classes: head '{heads[h]}' has {ClassCounts[h]} classes, but mhc train streams its data through a file that holds at most {MultiHeadDataFile.MaxClassCount} per head."));
             }
         }
 

@@ -125,7 +125,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     }
 
     [Fact]
-    public void When_files_are_randomly_malformed_the_streamed_block_reader_should_give_the_table_readers_values_or_its_error()
+    public void When_files_are_randomly_malformed_it_should_stream_the_table_readers_values_or_its_error_through_the_block_reader()
     {
         for (int seed = FirstSeed; seed < FirstSeed + SeedCount; seed++)
         {
