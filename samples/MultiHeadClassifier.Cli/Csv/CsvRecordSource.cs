@@ -14,6 +14,12 @@ namespace MultiHeadClassifier.Cli.Csv;
 /// <remarks>Cells are read as UTF-8 spans (<see cref="Cell"/>) so that numbers are parsed without a string per cell.</remarks>
 internal sealed class CsvRecordSource : IDisposable
 {
+    /// <summary>
+    /// The longest record read, in bytes: a longer one is an error rather than a buffer that grows with the file, as
+    /// it would for a quote opened near the start of a large file and never closed.
+    /// </summary>
+    public const int MaxRecordBytes = 16 << 20;
+
     private readonly CsvReader _reader;
     private bool _malformed;
     private bool _any;
@@ -30,6 +36,7 @@ internal sealed class CsvRecordSource : IDisposable
             TrimWhitespace = true,
             SkipEmptyLines = true,
             DetectSeparatorHint = false,
+            MaxRecordSize = MaxRecordBytes,
             MalformedData = CsvMalformedDataHandling.Recover,
             OnMalformedRecord = record => _malformed |= record.Reason is CsvMalformedReason.UnterminatedQuote or CsvMalformedReason.TextAfterClosingQuote,
         };
@@ -178,9 +185,21 @@ internal sealed class CsvRecordSource : IDisposable
     private bool ReadRecord(IReadOnlyList<string>? header)
     {
         _malformed = false;
-        if (!_reader.Read())
+        try
         {
-            return false;
+            if (!_reader.Read())
+            {
+                return false;
+            }
+        }
+        catch (CsvFormatException e)
+        {
+            string line = e.LineNumber > 0 ? string.Create(CultureInfo.InvariantCulture, $" line {e.LineNumber}") : string.Empty;
+            throw new CliException(
+                e.Message.Contains("MaxRecordSize", StringComparison.Ordinal)
+                    ? $"{FileName}{line}: the record is longer than {MaxRecordBytes >> 20} MiB, so a quoted cell is probably never closed."
+                    : $"{FileName}{line}: cannot be read as CSV ({MessageText.Quote(e.Message)}).",
+                e);
         }
 
         if (_malformed)

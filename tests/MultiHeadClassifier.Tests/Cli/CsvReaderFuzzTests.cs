@@ -333,6 +333,26 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     }
 
     [Fact]
+    public void When_a_quote_opened_early_in_a_large_file_is_never_closed_it_should_stop_at_the_record_size_limit_naming_the_line()
+    {
+        // Arrange: line 3 opens a quote, followed by more than CsvRecordSource.MaxRecordBytes of rows.
+        var text = new StringBuilder("f0,h0\n1,0\n\"2,1\n");
+        string row = string.Concat(Enumerable.Repeat("3,0\n", 1000));
+        while (text.Length <= CsvRecordSource.MaxRecordBytes + row.Length)
+        {
+            text.Append(row);
+        }
+
+        string path = Write("runaway.csv", text.ToString());
+
+        // Act
+        var act = () => CsvDataReader.Read(path);
+
+        // Assert
+        act.Should().Throw<CliException>().WithMessage("runaway.csv line 3: the record is longer than 16 MiB, so a quoted cell is probably never closed.");
+    }
+
+    [Fact]
     public void When_the_last_cell_of_the_file_opens_a_quote_it_should_fail_rather_than_read_the_cell()
     {
         // Arrange
