@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using MultiHeadClassifier.Cli.Input;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Decisions;
@@ -40,13 +41,21 @@ public sealed class ModelDirectory : IDisposable
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
-    private ModelDirectory(MultiHeadModel model, MultiHeadEnsemble? ensemble, IReadOnlyList<string> features, IReadOnlyDictionary<string, double>? means)
+    private ModelDirectory(MultiHeadModel model, MultiHeadEnsemble? ensemble, IReadOnlyList<string> features, IReadOnlyDictionary<string, double>? means, MissingValues missing)
     {
         Model = model;
         Ensemble = ensemble;
         Features = features;
         Means = means;
+        Missing = missing;
     }
+
+    /// <summary>
+    /// The CSV feature cells read as missing: those <c>mhc train --na-values</c> stored in <see cref="FeaturesFile"/>
+    /// (<c>"na_values"</c>, written only when the set is not the default), or the default set; a command's own
+    /// <c>--na-values</c> replaces it.
+    /// </summary>
+    internal MissingValues Missing { get; set; }
 
     /// <summary>
     /// The model; for an ensemble, its first member, which holds the heads, class names and training prior every
@@ -125,12 +134,14 @@ public sealed class ModelDirectory : IDisposable
     /// <param name="ensemble">The ensemble.</param>
     /// <param name="features">Feature names in model order.</param>
     /// <param name="means">Imputation means, or null.</param>
-    public static void Save(string dir, MultiHeadEnsemble ensemble, IReadOnlyList<string> features, IReadOnlyDictionary<string, double>? means)
+    /// <param name="naValues">The missing-value tokens training used when they are not the default set, or null.</param>
+    public static void Save(string dir, MultiHeadEnsemble ensemble, IReadOnlyList<string> features, IReadOnlyDictionary<string, double>? means, IReadOnlyList<string>? naValues = null)
     {
+        ArgumentNullException.ThrowIfNull(ensemble);
         Directory.CreateDirectory(dir);
         ensemble.Save(Path.Combine(dir, EnsembleFile));
         File.Delete(Path.Combine(dir, ModelFile));
-        WriteSidecars(dir, ensemble.Heads, features, means);
+        WriteSidecars(dir, ensemble.Heads, features, means, naValues);
     }
 
     /// <summary>Writes a model and its sidecar files.</summary>
@@ -138,17 +149,19 @@ public sealed class ModelDirectory : IDisposable
     /// <param name="model">The model.</param>
     /// <param name="features">Feature names in model order.</param>
     /// <param name="means">Imputation means, or null.</param>
-    public static void Save(string dir, MultiHeadModel model, IReadOnlyList<string> features, IReadOnlyDictionary<string, double>? means)
+    /// <param name="naValues">The missing-value tokens training used when they are not the default set, or null.</param>
+    public static void Save(string dir, MultiHeadModel model, IReadOnlyList<string> features, IReadOnlyDictionary<string, double>? means, IReadOnlyList<string>? naValues = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
         Directory.CreateDirectory(dir);
         model.Save(Path.Combine(dir, ModelFile));
         File.Delete(Path.Combine(dir, EnsembleFile));
-        WriteSidecars(dir, model.Heads, features, means);
+        WriteSidecars(dir, model.Heads, features, means, naValues);
     }
 
-    private static void WriteSidecars(string dir, IReadOnlyList<HeadDefinition> heads, IReadOnlyList<string> features, IReadOnlyDictionary<string, double>? means)
+    private static void WriteSidecars(string dir, IReadOnlyList<HeadDefinition> heads, IReadOnlyList<string> features, IReadOnlyDictionary<string, double>? means, IReadOnlyList<string>? naValues)
     {
-        File.WriteAllText(Path.Combine(dir, FeaturesFile), JsonSerializer.Serialize(new FeaturesJson(features.ToArray(), heads.Select(h => h.Name).ToArray()), JsonOptions));
+        File.WriteAllText(Path.Combine(dir, FeaturesFile), JsonSerializer.Serialize(new FeaturesJson(features.ToArray(), heads.Select(h => h.Name).ToArray(), naValues?.ToArray()), JsonOptions));
         string imputation = Path.Combine(dir, ImputationFile);
         if (means is null)
         {
@@ -221,7 +234,7 @@ public sealed class ModelDirectory : IDisposable
             throw new CliException($"{featuresPath}: lists {features.Features.Length} features, but the model expects {model.InputWidth}.");
         }
 
-        return new ModelDirectory(model, ensemble, features.Features, imputation?.Means);
+        return new ModelDirectory(model, ensemble, features.Features, imputation?.Means, features.NaValues is { } tokens ? MissingValues.Of(tokens) : MissingValues.Default);
     }
 
     /// <inheritdoc />
@@ -243,7 +256,10 @@ public sealed class ModelDirectory : IDisposable
 
     private sealed record FeaturesJson(
         [property: System.Text.Json.Serialization.JsonPropertyName("features")] string[] Features,
-        [property: System.Text.Json.Serialization.JsonPropertyName("heads")] string[] Heads);
+        [property: System.Text.Json.Serialization.JsonPropertyName("heads")] string[] Heads,
+        [property: System.Text.Json.Serialization.JsonPropertyName("na_values")]
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        string[]? NaValues = null);
 
     private sealed record ImputationJson(
         [property: System.Text.Json.Serialization.JsonPropertyName("means")] SortedDictionary<string, double> Means);

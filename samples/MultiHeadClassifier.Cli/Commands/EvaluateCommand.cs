@@ -31,10 +31,10 @@ public static class EvaluateCommand
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
-        var data = new Option<string>("--data") { Description = "Labelled CSV with the model's feature and head columns.", Required = true };
+        var data = new Option<string>("--data") { Description = "Labelled CSV or Parquet file (.parquet) with the model's feature and head columns.", Required = true };
         var json = new Option<string>("--json") { Description = "Output JSON file with per-head and mean metrics.", Required = true };
         var correction = new Option<string>("--correction") { Description = "none|prior|temperature|prior+temperature.", DefaultValueFactory = _ => "none" };
-        var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV on which to fit temperatures (--calibration-data is the earlier name)." };
+        var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV or Parquet file on which to fit temperatures (--calibration-data is the earlier name)." };
         var decision = new Option<string>("--decision") { Description = "argmax|median|expected-value|balanced|thresholds (expected is the earlier name of expected-value; thresholds needs --correction-data).", DefaultValueFactory = _ => "argmax" };
         var report = new Option<string?>("--report") { Description = "Output self-contained HTML report." };
         var minBinCount = new Option<int>("--min-bin-count")
@@ -42,7 +42,8 @@ public static class EvaluateCommand
             Description = $"Reliability bins with fewer rows are drawn hollow in the report (default {HtmlReport.DefaultMinimumBinCount}).",
             DefaultValueFactory = _ => HtmlReport.DefaultMinimumBinCount,
         };
-        var command = new Command("evaluate", "Evaluate a model, or compare models, on labelled CSV data.") { modelDirs, data, json, correction, correctionData, decision, report, minBinCount };
+        var naValues = OptionParsers.NaValuesOption(train: false);
+        var command = new Command("evaluate", "Evaluate a model, or compare models, on labelled CSV or Parquet data.") { modelDirs, data, json, correction, correctionData, decision, report, minBinCount, naValues };
         command.SetAction(p => Run(
             context,
             new EvaluateSettings(
@@ -53,7 +54,8 @@ public static class EvaluateCommand
                 p.GetValue(correctionData),
                 p.GetValue(decision)!,
                 p.GetValue(report),
-                p.GetValue(minBinCount))));
+                p.GetValue(minBinCount),
+                OptionParsers.NaValues(p.GetValue(naValues)))));
         return command;
     }
 
@@ -71,6 +73,7 @@ public static class EvaluateCommand
             foreach (string dir in settings.ModelDirs)
             {
                 models.Add(ModelDirectory.Load(dir));
+                models[^1].Missing = settings.NaValues ?? models[^1].Missing;
             }
 
             RequireSameHeads(settings.ModelDirs, models);
@@ -184,5 +187,6 @@ public static class EvaluateCommand
         string? CorrectionDataPath,
         string Decision,
         string? ReportPath,
-        int MinimumBinCount);
+        int MinimumBinCount,
+        Input.MissingValues? NaValues);
 }

@@ -19,20 +19,22 @@ public static class ExportCommand
         var format = new Option<string>("--format") { Description = "onnx (for ONNX Runtime) or safetensors (for PyTorch; a .json sidecar is written beside it).", Required = true };
         var output = new Option<string>("--out") { Description = "Output file, e.g. model.onnx or model.safetensors.", Required = true };
         var correction = new Option<string?>("--correction") { Description = "ONNX only: add <head>_probabilities outputs after none|prior|temperature|prior+temperature (default: raw logits only)." };
-        var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV on which to fit temperatures (--calibration-data is the earlier name)." };
+        var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV or Parquet file on which to fit temperatures (--calibration-data is the earlier name)." };
+        var naValues = OptionParsers.NaValuesOption(train: false);
         format.AcceptOnlyFromAmong("onnx", "safetensors");
-        var command = new Command("export", "Export a trained model to ONNX or safetensors.") { modelDir, format, output, correction, correctionData };
+        var command = new Command("export", "Export a trained model to ONNX or safetensors.") { modelDir, format, output, correction, correctionData, naValues };
         command.SetAction(p => Run(
             context,
             p.GetValue(modelDir)!,
             p.GetValue(format)!,
             p.GetValue(output)!,
             p.GetValue(correction) is { } name ? OptionParsers.Correction(name) : null,
-            p.GetValue(correctionData)));
+            p.GetValue(correctionData),
+            OptionParsers.NaValues(p.GetValue(naValues))));
         return command;
     }
 
-    private static int Run(CliContext context, string modelDir, string format, string outPath, LogitCorrection? correction, string? correctionDataPath)
+    private static int Run(CliContext context, string modelDir, string format, string outPath, LogitCorrection? correction, string? correctionDataPath, Input.MissingValues? naValues)
     {
         if (format == "safetensors" && (correction is not null || correctionDataPath is not null))
         {
@@ -45,6 +47,7 @@ public static class ExportCommand
         }
 
         using var model = ModelDirectory.Load(modelDir);
+        model.Missing = naValues ?? model.Missing;
         if (correction is { } c)
         {
             ModelInputs.PrepareCorrection(model, c, correctionDataPath);

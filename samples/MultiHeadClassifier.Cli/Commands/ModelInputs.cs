@@ -1,52 +1,154 @@
 using Microsoft.Extensions.Logging;
 using MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Cli.Input;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Decisions;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
-/// <summary>Shared steps of <c>evaluate</c> and <c>predict</c>: reading data for a model and preparing a correction.</summary>
+/// <summary>
+/// Shared steps of <c>evaluate</c>, <c>predict</c> and <c>export</c>: reading data (CSV or Parquet, by extension)
+/// for a model and preparing a correction.
+/// </summary>
 public static class ModelInputs
 {
-    /// <summary>Reads a CSV file as the model's features (in the model's order), with labels if asked.</summary>
-    /// <param name="model">The model directory.</param>
-    /// <param name="path">The CSV file.</param>
+    /// <summary>Reads a whole file as the model's features (in the model's order), with labels if asked.</summary>
+    /// <param name="model">The model directory (its features, imputation means and missing values).</param>
+    /// <param name="path">The CSV or Parquet file.</param>
     /// <param name="withLabels">True to require and read one label column per head.</param>
-    /// <returns>The table and the dataset.</returns>
-    public static (CsvTable Table, MultiHeadDataset Data) Read(ModelDirectory model, string path, bool withLabels)
+    /// <returns>The file name (for messages) and the dataset.</returns>
+    /// <exception cref="CliException">The file, a column or a cell is bad; the message names the file, line (or row),
+    /// column and head.</exception>
+    public static (string FileName, MultiHeadDataset Data) Read(ModelDirectory model, string path, bool withLabels)
     {
-        var table = CsvDataReader.Read(path);
-        var features = CsvDataReader.Features(table, model.Features, model.Means);
-        var labels = withLabels
-            ? CsvDataReader.Labels(table, model.Heads.Select(h => h.Name).ToArray(), model.Heads.Select(h => h.ClassCount).ToArray())
-            : null;
-        return (table, new MultiHeadDataset(features, labels, labels is null ? null : model.Heads.Select(h => h.Name).ToArray()));
+        ArgumentNullException.ThrowIfNull(model);
+        string[]? heads = withLabels ? [.. model.Heads.Select(h => h.Name)] : null;
+        int[]? classCounts = withLabels ? [.. model.Heads.Select(h => h.ClassCount)] : null;
+        return ReadDataset(path, model.Features, model.Means, heads, classCounts, model.Missing);
     }
 
     /// <summary>
-    /// Checks a CSV file as <see cref="Read"/> would, without holding it: one streamed pass, giving the same error
+    /// Reads a whole file as a dataset, with the errors, and which one a file with several reports, of the in-memory
+    /// loader: the file's structure first, then a missing feature column, then the first bad feature cell row by row,
+    /// then a missing head column, then head by head the first label that is not a class index below its count.
+    /// </summary>
+    /// <param name="path">The CSV or Parquet file.</param>
+    /// <param name="features">The feature columns in model order.</param>
+    /// <param name="means">Imputation means, or null to make missing cells an error.</param>
+    /// <param name="heads">The head columns, or null to read no labels.</param>
+    /// <param name="classCounts">Each head's class count (with <paramref name="heads"/>).</param>
+    /// <param name="missing">The CSV cells that mean "missing".</param>
+    /// <returns>The file name and the dataset.</returns>
+    /// <exception cref="CliException">The file, a column or a cell is bad.</exception>
+    internal static (string FileName, MultiHeadDataset Data) ReadDataset(
+        string path, IReadOnlyList<string> features, IReadOnlyDictionary<string, double>? means, string[]? heads, int[]? classCounts, MissingValues missing)
+    {
+        using var input = TabularInput.Open(path, missing);
+        int[] featureColumns = [.. features.Select(input.IndexOf)];
+        int[] headColumns = heads is null ? [] : [.. heads.Select(input.IndexOf)];
+        float[] fill = means is null ? [] : [.. features.Select(f => (float)means[f])];
+        var blocks = new List<TabularBlock>();
+        string? featureError = null;
+        long rows = 0;
+        foreach (var block in input.Blocks(featureColumns, headColumns))
+        {
+            blocks.Add(block);
+            rows += block.RowCount;
+            for (int r = 0; r < block.RowCount && featureError is null; r++)
+            {
+                for (int j = 0; j < featureColumns.Length && featureError is null; j++)
+                {
+                    if (featureColumns[j] >= 0 && float.IsNaN(block.Features[(r * featureColumns.Length) + j]))
+                    {
+                        featureError = block.FeatureError(r, j, means is not null);
+                    }
+                }
+            }
+        }
+
+        int absent = Array.IndexOf(featureColumns, -1);
+        if (absent >= 0)
+        {
+            throw input.MissingFeature(features[absent]);
+        }
+
+        if (featureError is not null)
+        {
+            throw new CliException(featureError);
+        }
+
+        var x = new float[rows, features.Count];
+        var y = heads is null ? null : new int[rows, heads.Length];
+        long row = 0;
+        foreach (var block in blocks)
+        {
+            for (int r = 0; r < block.RowCount; r++, row++)
+            {
+                var values = block.FeatureRow(r);
+                for (int j = 0; j < values.Length; j++)
+                {
+                    x[row, j] = float.IsNaN(values[j]) ? fill[j] : values[j];
+                }
+            }
+        }
+
+        if (heads is not null)
+        {
+            for (int h = 0; h < heads.Length; h++)
+            {
+                if (headColumns[h] < 0)
+                {
+                    throw input.MissingHead(heads[h]);
+                }
+            }
+
+            for (int h = 0; h < heads.Length; h++)
+            {
+                row = 0;
+                foreach (var block in blocks)
+                {
+                    for (int r = 0; r < block.RowCount; r++, row++)
+                    {
+                        int label = block.Labels[(r * heads.Length) + h];
+                        y![row, h] = label == TabularBlock.BadLabel ? throw new CliException(block.LabelError(r, h, heads[h]))
+                            : label >= classCounts![h] ? throw CsvDataReader.LabelOutOfRange(block.LabelWhere(r, h), heads[h], label, classCounts[h])
+                            : label;
+                    }
+                }
+            }
+        }
+
+        return (input.FileName, new MultiHeadDataset(x, y, heads));
+    }
+
+    /// <summary>
+    /// Checks a file as <see cref="Read"/> would, without holding it: one streamed pass, giving the same error
     /// <see cref="Read"/> gives (the file's structure first, then a missing feature column, then the first bad
     /// feature cell, row by row).
     /// </summary>
     /// <param name="model">The model directory.</param>
-    /// <param name="path">The CSV file.</param>
+    /// <param name="path">The CSV or Parquet file.</param>
     /// <returns>The number of data rows.</returns>
     /// <exception cref="CliException">The file or a feature cell is bad.</exception>
     public static long CheckFeatures(ModelDirectory model, string path)
     {
-        using var csv = CsvRecordStream.Open(path);
-        int[] columns = [.. model.Features.Select(csv.IndexOf)];
+        ArgumentNullException.ThrowIfNull(model);
+        using var input = TabularInput.Open(path, model.Missing);
+        int[] columns = [.. model.Features.Select(input.IndexOf)];
         long rows = 0;
         string? firstError = null;
-        foreach (var (row, line) in csv.Rows())
+        foreach (var block in input.Blocks(columns, []))
         {
-            rows++;
-            for (int j = 0; j < columns.Length && firstError is null; j++)
+            rows += block.RowCount;
+            for (int r = 0; r < block.RowCount && firstError is null; r++)
             {
-                if (columns[j] >= 0)
+                for (int j = 0; j < columns.Length && firstError is null; j++)
                 {
-                    firstError = CsvDataReader.FeatureCellError(row[columns[j]], model.Means is not null, () => csv.Where(line, columns[j]));
+                    if (columns[j] >= 0 && float.IsNaN(block.Features[(r * columns.Length) + j]))
+                    {
+                        firstError = block.FeatureError(r, j, model.Means is not null);
+                    }
                 }
             }
         }
@@ -54,46 +156,100 @@ public static class ModelInputs
         int missing = Array.IndexOf(columns, -1);
         if (missing >= 0)
         {
-            throw new CliException($"{csv.FileName}: feature column {MessageText.Quote(model.Features[missing])} is missing from the header.");
+            throw input.MissingFeature(model.Features[missing]);
         }
 
         return firstError is null ? rows : throw new CliException(firstError);
     }
 
     /// <summary>
-    /// Streams a CSV file's features in chunks of <paramref name="chunkRows"/> rows, in file order, each parsed as
-    /// <see cref="Read"/> parses the whole file. Check the file with <see cref="CheckFeatures"/> first.
+    /// Streams a file's features in chunks of <paramref name="chunkRows"/> rows (the last may be shorter), in file
+    /// order, each parsed as <see cref="Read"/> parses the whole file. Check the file with <see cref="CheckFeatures"/>
+    /// first: a bad cell found here stops the stream with its error.
     /// </summary>
     /// <param name="model">The model directory.</param>
-    /// <param name="path">The CSV file.</param>
+    /// <param name="path">The CSV or Parquet file.</param>
     /// <param name="chunkRows">Rows per chunk.</param>
     /// <returns>The chunks.</returns>
-    public static IEnumerable<MultiHeadDataset> ReadChunks(ModelDirectory model, string path, int chunkRows)
+    public static IEnumerable<MultiHeadDataset> ReadChunks(ModelDirectory model, string path, int chunkRows) =>
+        ReadChunks(model, path, chunkRows, withLabels: false);
+
+    /// <summary>
+    /// Streams a file in chunks of <paramref name="chunkRows"/> rows (the last may be shorter), in file order: the
+    /// model's features and, with <paramref name="withLabels"/>, one label column per head (named by head, checked
+    /// against the class counts). A bad cell stops the stream with its error, naming the file, line (or row), column
+    /// and head; memory holds one chunk and one block of the file.
+    /// </summary>
+    /// <param name="model">The model directory.</param>
+    /// <param name="path">The CSV or Parquet file.</param>
+    /// <param name="chunkRows">Rows per chunk.</param>
+    /// <param name="withLabels">True to require and read the head columns.</param>
+    /// <returns>The chunks.</returns>
+    /// <exception cref="CliException">A column is missing or a cell is bad.</exception>
+    public static IEnumerable<MultiHeadDataset> ReadChunks(ModelDirectory model, string path, int chunkRows, bool withLabels)
     {
-        using var csv = CsvRecordStream.Open(path);
-        var rows = new List<string[]>(chunkRows);
-        var lines = new List<int>(chunkRows);
-        foreach (var (row, line) in csv.Rows())
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+        string[]? heads = withLabels ? [.. model.Heads.Select(h => h.Name)] : null;
+        int[] classCounts = [.. model.Heads.Select(h => h.ClassCount)];
+        using var input = TabularInput.Open(path, model.Missing);
+        int[] featureColumns = [.. model.Features.Select(input.IndexOf)];
+        int[] headColumns = heads is null ? [] : [.. heads.Select(input.IndexOf)];
+        int absent = Array.IndexOf(featureColumns, -1);
+        if (absent >= 0)
         {
-            rows.Add(row);
-            lines.Add(line);
-            if (rows.Count == chunkRows)
+            throw input.MissingFeature(model.Features[absent]);
+        }
+
+        int absentHead = Array.IndexOf(headColumns, -1);
+        if (absentHead >= 0)
+        {
+            throw input.MissingHead(heads![absentHead]);
+        }
+
+        float[] fill = model.Means is { } means ? [.. model.Features.Select(f => (float)means[f])] : [];
+        int featureCount = featureColumns.Length;
+        var x = new float[chunkRows, featureCount];
+        var y = heads is null ? null : new int[chunkRows, heads.Length];
+        int filled = 0;
+        foreach (var block in input.Blocks(featureColumns, headColumns))
+        {
+            for (int r = 0; r < block.RowCount; r++)
             {
-                yield return Chunk();
+                var values = block.FeatureRow(r);
+                for (int j = 0; j < featureCount; j++)
+                {
+                    float value = values[j];
+                    if (float.IsNaN(value))
+                    {
+                        value = block.FeatureError(r, j, fill.Length > 0) is { } error ? throw new CliException(error) : fill[j];
+                    }
+
+                    x[filled, j] = value;
+                }
+
+                if (y is not null)
+                {
+                    var labels = block.LabelRow(r);
+                    for (int h = 0; h < labels.Length; h++)
+                    {
+                        y[filled, h] = labels[h] == TabularBlock.BadLabel ? throw new CliException(block.LabelError(r, h, heads![h]))
+                            : labels[h] >= classCounts[h] ? throw CsvDataReader.LabelOutOfRange(block.LabelWhere(r, h), heads![h], labels[h], classCounts[h])
+                            : labels[h];
+                    }
+                }
+
+                if (++filled == chunkRows)
+                {
+                    yield return new MultiHeadDataset(x, y, heads);
+                    (x, y, filled) = (new float[chunkRows, featureCount], y is null ? null : new int[chunkRows, heads!.Length], 0);
+                }
             }
         }
 
-        if (rows.Count > 0)
+        if (filled > 0)
         {
-            yield return Chunk();
-        }
-
-        MultiHeadDataset Chunk()
-        {
-            var table = new CsvTable(csv.FileName, csv.Header, [.. rows], [.. lines]);
-            rows.Clear();
-            lines.Clear();
-            return new MultiHeadDataset(CsvDataReader.Features(table, model.Features, model.Means));
+            yield return new MultiHeadDataset(Head(x, filled), y is null ? null : Head(y, filled), heads);
         }
     }
 
@@ -151,5 +307,13 @@ public static class ModelInputs
 
         var (_, heldOut) = Read(model, correctionDataPath, withLabels: true);
         return model.FitThresholds(heldOut, correction);
+    }
+
+    /// <summary>The first <paramref name="rows"/> rows of a matrix.</summary>
+    private static T[,] Head<T>(T[,] matrix, int rows)
+    {
+        var result = new T[rows, matrix.GetLength(1)];
+        Array.Copy(matrix, result, rows * matrix.GetLength(1));
+        return result;
     }
 }

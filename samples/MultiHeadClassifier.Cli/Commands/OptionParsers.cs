@@ -183,4 +183,23 @@ public static class OptionParsers
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) && k >= 2
             ? k
             : throw new CliException($"{option}: '{text}' is not a class count (an integer of at least 2).");
+
+    /// <summary>
+    /// The <c>--na-values</c> option of every command that reads feature cells: a comma-separated list of the CSV
+    /// cells that mean "missing", replacing the default set (an empty cell, <c>NA</c>, <c>NaN</c>).
+    /// </summary>
+    /// <param name="train">True for <c>train</c> (whose set is stored with the model); false for the commands that
+    /// use a model's stored set unless given.</param>
+    /// <returns>The option.</returns>
+    internal static System.CommandLine.Option<string?> NaValuesOption(bool train) => new("--na-values")
+    {
+        Description = "Comma-separated CSV feature cells that mean missing, replacing the default set (an empty cell, NA, NaN); "
+            + "an empty entry (a leading comma, as in \",NA,null\") or <empty> is the empty cell. "
+            + (train ? "Stored with the model for evaluate, predict and export." : "Default: the set the model was trained with."),
+    };
+
+    /// <summary>Parses <c>--na-values</c>.</summary>
+    /// <param name="value">The option value, or null when it was not given.</param>
+    /// <returns>The set, or null.</returns>
+    internal static Input.MissingValues? NaValues(string? value) => value is null ? null : Input.MissingValues.Parse(value);
 }

@@ -18,14 +18,15 @@ public static class PredictCommand
     public static Command Create(CliContext context)
     {
         var modelDir = new Option<string>("--model") { Description = "Model directory written by 'mhc train'.", Required = true };
-        var data = new Option<string>("--data") { Description = "CSV with the model's feature columns (head columns are ignored).", Required = true };
+        var data = new Option<string>("--data") { Description = "CSV or Parquet file (.parquet) with the model's feature columns (head columns are ignored).", Required = true };
         var output = new Option<string>("--out") { Description = "Output CSV.", Required = true };
         var kind = new Option<string>("--output") { Description = "labels (columns <head>), probabilities or logits (columns <head>_<class>).", DefaultValueFactory = _ => "labels" };
         var correction = new Option<string>("--correction") { Description = "none|prior|temperature|prior+temperature.", DefaultValueFactory = _ => "none" };
-        var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV on which to fit temperatures (--calibration-data is the earlier name)." };
+        var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV or Parquet file on which to fit temperatures (--calibration-data is the earlier name)." };
         var decision = new Option<string>("--decision") { Description = "argmax|median|expected-value|balanced|thresholds (for labels; expected is the earlier name of expected-value; thresholds needs --correction-data).", DefaultValueFactory = _ => "argmax" };
+        var naValues = OptionParsers.NaValuesOption(train: false);
         kind.AcceptOnlyFromAmong("labels", "probabilities", "logits");
-        var command = new Command("predict", "Predict every row of a CSV file.") { modelDir, data, output, kind, correction, correctionData, decision };
+        var command = new Command("predict", "Predict every row of a CSV or Parquet file.") { modelDir, data, output, kind, correction, correctionData, decision, naValues };
         command.SetAction(p => Run(
             context,
             p.GetValue(modelDir)!,
@@ -34,7 +35,8 @@ public static class PredictCommand
             p.GetValue(kind)!,
             OptionParsers.Correction(p.GetValue(correction)!),
             p.GetValue(correctionData),
-            OptionParsers.Decision(p.GetValue(decision)!)));
+            OptionParsers.Decision(p.GetValue(decision)!),
+            OptionParsers.NaValues(p.GetValue(naValues))));
         return command;
     }
 
@@ -49,9 +51,10 @@ public static class PredictCommand
     /// rows in chunks of <see cref="ChunkRows"/>, in input order, into a temporary file moved into place at the end:
     /// memory does not grow with the rows, and a failure leaves no output file.
     /// </summary>
-    private static int Run(CliContext context, string modelDir, string dataPath, string outPath, string kind, LogitCorrection correction, string? correctionDataPath, DecisionRule rule)
+    private static int Run(CliContext context, string modelDir, string dataPath, string outPath, string kind, LogitCorrection correction, string? correctionDataPath, DecisionRule rule, Input.MissingValues? naValues)
     {
         using var model = ModelDirectory.Load(modelDir);
+        model.Missing = naValues ?? model.Missing;
         long rowCount = ModelInputs.CheckFeatures(model, dataPath);
         ModelInputs.PrepareCorrection(model, correction, correctionDataPath, ProgressLogger.For(context));
         rule = ModelInputs.PrepareDecision(model, rule, correction, correctionDataPath);

@@ -20,8 +20,8 @@ public static class TrainCommand
     public static Command Create(CliContext context)
     {
         var defaults = new MultiHeadTrainerOptions();
-        var train = new Option<string>("--train") { Description = "Training CSV (header row; head columns hold class indices, empty = missing).", Required = true };
-        var valid = new Option<string?>("--valid") { Description = "Validation CSV, for validation loss and early stopping." };
+        var train = new Option<string>("--train") { Description = "Training CSV or Parquet file (.parquet) (header row; head columns hold class indices, empty or null = missing).", Required = true };
+        var valid = new Option<string?>("--valid") { Description = "Validation CSV or Parquet file, for validation loss and early stopping." };
         var heads = new Option<string>("--heads") { Description = "Comma-separated head (label) columns; every other column is a numeric feature.", Required = true };
         var output = new Option<string>("--out") { Description = "Output directory for the model, history.csv and loss.png.", Required = true };
         var classes = new Option<string?>("--classes") { Description = "K for every head, or h1=K1,h2=K2. Default: max label + 1 in the training data." };
@@ -32,7 +32,7 @@ public static class TrainCommand
         var dropout = new Option<double>("--dropout") { Description = "Dropout after each hidden layer.", DefaultValueFactory = _ => 0 };
         var weights = new Option<string>("--class-weights") { Description = "none|balanced|inverse-sqrt|effective-number[:beta].", DefaultValueFactory = _ => "balanced" };
         var seed = new Option<long?>("--seed") { Description = "Seed for initial weights, shuffling and dropout. Default: random." };
-        var missing = new Option<string>("--missing-features") { Description = "error|mean: reject, or impute training means for, missing feature cells (empty, NA or NaN); any other non-number is always an error.", DefaultValueFactory = _ => "error" };
+        var missing = new Option<string>("--missing-features") { Description = "error|mean: reject, or impute training means for, missing feature cells (see --na-values; Parquet nulls); any other non-number is always an error.", DefaultValueFactory = _ => "error" };
         var early = new Option<int?>("--early-stopping") { Description = "Stop after N epochs without validation-loss improvement (needs --valid)." };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = $"Every N epochs, save the run to <out>/{ModelDirectory.CheckpointFile} for --resume." };
         var loss = new Option<string?>("--loss") { Description = "ce|corn|coral for every head, or h1=corn,h2=ce (heads not named: ce). Default: ce." };
@@ -40,11 +40,12 @@ public static class TrainCommand
         monitor.AcceptOnlyFromAmong([.. ValidationMonitors.All.Select(m => m.Name)]);
         var ensemble = new Option<int>("--ensemble") { Description = "Train a seed ensemble of M members (seeds s..s+M-1); the directory then holds ensemble.mhce.", DefaultValueFactory = _ => 1 };
         var resume = new Option<bool>("--resume") { Description = $"Continue the run saved in <out>/{ModelDirectory.CheckpointFile} (give the original run's options; the seed is the checkpoint's)." };
+        var naValues = OptionParsers.NaValuesOption(train: true);
         missing.AcceptOnlyFromAmong("error", "mean");
 
         var command = new Command("train", "Train a multi-head classifier on a CSV file.")
         {
-            train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, early, checkpointEvery, resume, loss, monitor, ensemble,
+            train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, naValues, early, checkpointEvery, resume, loss, monitor, ensemble,
         };
         command.SetAction(p => Run(context, new TrainSettings(
             p.GetValue(train)!,
@@ -65,7 +66,8 @@ public static class TrainCommand
             p.GetValue(resume),
             p.GetValue(loss),
             p.GetValue(monitor)!,
-            p.GetValue(ensemble))));
+            p.GetValue(ensemble),
+            OptionParsers.NaValues(p.GetValue(naValues)))));
         return command;
     }
 

@@ -1,14 +1,20 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Cli.Input;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>
-/// The training CSV file read as a stream, twice, so that memory does not grow with its rows: a first pass checks
-/// every cell and gathers what the run needs (feature means, each head's labels' running maxima, the classes seen),
-/// and <see cref="WriteDataFile"/> converts the rows to a <see cref="MultiHeadDataFile"/> in a second pass.
+/// The training file (CSV or Parquet, a <see cref="TabularInput"/>) read once, as a stream of row blocks, so that
+/// memory does not grow with its rows: the pass checks every cell, gathers what the run needs (feature means, each
+/// head's labels' running maxima, the classes seen) and keeps the parsed rows in a temporary binary cache (float32
+/// features with NaN for a missing cell, int32 labels, in the temp folder; deleted when the scan is disposed);
+/// <see cref="WriteDataFile"/> then converts the cached rows, imputed, to a
+/// <see cref="MultiHeadDataFile"/> without parsing the file again. The file is thus read exactly once: what is trained
+/// on is what was checked, even if the file changes meanwhile.
 /// </summary>
 /// <remarks>
 /// The errors, and which one is reported when a file has several, are those of the in-memory loader it replaces:
@@ -17,19 +23,19 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// count given: the first bad or out-of-range cell; otherwise the first bad cell, then each inferred class count,
 /// then out-of-range labels), then the first bad feature cell, row by row.
 /// </remarks>
-internal sealed class TrainCsvScan
+internal sealed class TrainCsvScan : IDisposable
 {
-    private readonly string _path;
+    private readonly FileStream _cache;
     private readonly string[] _heads;
     private readonly int[] _featureColumns;
     private readonly int[] _headColumns;
     private readonly HashSet<int>[] _seen;
-    private readonly string[] _header;
     private long _rowCount;
 
-    private TrainCsvScan(string path, string fileName, string[] header, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
+    private TrainCsvScan(TabularInput input, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
     {
-        (_path, FileName, _header, _heads, Features, _featureColumns, _headColumns) = (path, fileName, header, heads, features, featureColumns, headColumns);
+        (FileName, _heads, Features, _featureColumns, _headColumns) = (input.FileName, heads, features, featureColumns, headColumns);
+        _cache = new FileStream(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mhc-scan-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
         _seen = [.. heads.Select(_ => new HashSet<int>())];
         ClassCounts = [];
     }
@@ -53,37 +59,57 @@ internal sealed class TrainCsvScan
     public static TrainCsvScan Run(TrainSettings settings)
     {
         string[] heads = settings.Heads;
-        using var csv = CsvRecordStream.Open(settings.Train);
-        int[] headColumns = [.. heads.Select(csv.IndexOf)];
-        string[] features = [.. csv.Header.Where(c => !heads.Contains(c, StringComparer.Ordinal))];
-        var scan = new TrainCsvScan(settings.Train, csv.FileName, csv.Header, heads, features, [.. features.Select(csv.IndexOf)], headColumns);
-        var pass = new FirstPass(scan, settings.ImputeMeans);
-        foreach (var (row, line) in csv.Rows())
+        using var input = TabularInput.Open(settings.Train, settings.Missing);
+        int[] headColumns = [.. heads.Select(input.IndexOf)];
+        string[] features = [.. input.Header.Where(c => !heads.Contains(c, StringComparer.Ordinal))];
+        int[] featureColumns = [.. features.Select(input.IndexOf)];
+        var scan = new TrainCsvScan(input, heads, features, featureColumns, headColumns);
+        try
         {
-            pass.Add(csv, row, line);
+            scan.Check(input, settings);
+            return scan;
+        }
+        catch
+        {
+            scan.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Deletes the cache of parsed rows.</summary>
+    public void Dispose() => _cache.Dispose();
+
+    private void Check(TabularInput input, TrainSettings settings)
+    {
+        string[] heads = _heads;
+        var pass = new FirstPass(this, settings.ImputeMeans);
+        foreach (var block in input.Blocks(_featureColumns, _headColumns))
+        {
+            pass.Add(block);
+            Cache(block);
         }
 
         foreach (string head in heads)
         {
-            if (csv.IndexOf(head) < 0)
+            if (input.IndexOf(head) < 0)
             {
-                throw new CliException($"{csv.FileName}: head '{head}' has no column in the header (columns: {string.Join(", ", csv.Header)}).");
+                throw input.MissingHead(head);
             }
         }
 
-        if (features.Length == 0)
+        if (Features.Length == 0)
         {
-            throw new CliException($"{csv.FileName}: no feature columns (every column is listed in --heads).");
+            throw new CliException($"{input.FileName}: no feature columns (every column is listed in --heads).");
         }
 
-        scan._rowCount = pass.RowCount;
-        scan.Means = settings.ImputeMeans ? pass.Means() : null;
-        scan.ClassCounts = pass.ClassCounts(OptionParsers.Classes(settings.Classes, heads));
+        _rowCount = pass.RowCount;
+        Means = settings.ImputeMeans ? pass.Means() : null;
+        ClassCounts = pass.ClassCounts(OptionParsers.Classes(settings.Classes, heads));
         for (int h = 0; h < heads.Length; h++)
         {
-            if (scan.ClassCounts[h] > MultiHeadDataFile.MaxClassCount)
+            if (ClassCounts[h] > MultiHeadDataFile.MaxClassCount)
             {
-                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--classes: head '{heads[h]}' has {scan.ClassCounts[h]} classes, but mhc train streams its data through a file that holds at most {MultiHeadDataFile.MaxClassCount} per head."));
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--classes: head '{heads[h]}' has {ClassCounts[h]} classes, but mhc train streams its data through a file that holds at most {MultiHeadDataFile.MaxClassCount} per head."));
             }
         }
 
@@ -91,8 +117,16 @@ internal sealed class TrainCsvScan
         {
             throw new CliException(error);
         }
+    }
 
-        return scan;
+    /// <summary>Appends a block's parsed rows to the cache: its row count, then its features and labels as they are in memory.</summary>
+    private void Cache(TabularBlock block)
+    {
+        Span<byte> count = stackalloc byte[sizeof(int)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(count, block.RowCount);
+        _cache.Write(count);
+        _cache.Write(MemoryMarshal.AsBytes(block.Features.AsSpan()));
+        _cache.Write(MemoryMarshal.AsBytes(block.Labels.AsSpan()));
     }
 
     /// <summary>Class weights computed from counts are undefined for a class with no training rows.</summary>
@@ -115,53 +149,48 @@ internal sealed class TrainCsvScan
         }
     }
 
-    /// <summary>Reads the file again and writes its rows, imputed, to a temporary data file.</summary>
+    /// <summary>Writes the checked rows, imputed, from the cache to a temporary data file.</summary>
     /// <returns>The data file.</returns>
-    /// <exception cref="CliException">The file changed since the checking pass: its header, its number of rows, or a
-    /// cell that no longer parses.</exception>
     public TrainDataFile WriteDataFile()
     {
-        using var csv = CsvRecordStream.Open(_path);
-        if (!csv.Header.SequenceEqual(_header, StringComparer.Ordinal))
+        _cache.Position = 0;
+        float[] means = Means is { } m ? [.. Features.Select(f => (float)m[f])] : [];
+        int featureCount = Features.Length;
+        int headCount = _heads.Length;
+        var features = Array.Empty<float>();
+        var labels = Array.Empty<int>();
+        byte[] count = new byte[sizeof(int)];
+        var result = TrainDataFile.Write(featureCount, _heads, ClassCounts, writer =>
         {
-            throw Changed(1);
-        }
-
-        int lastLine = 1;
-        var features = new float[_featureColumns.Length];
-        var labels = new int[_heads.Length];
-        return TrainDataFile.Write(Features.Length, _heads, ClassCounts, writer =>
-        {
-            foreach (var (row, line) in csv.Rows())
+            while (writer.RowCount < _rowCount)
             {
-                for (int j = 0; j < features.Length; j++)
+                _cache.ReadExactly(count);
+                int rows = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(count);
+                if (features.Length < rows * featureCount)
                 {
-                    features[j] = CsvDataReader.Parse(row[_featureColumns[j]], out float value) == CsvDataReader.CellKind.Number
-                        ? value
-                        : Means is { } means ? (float)means[Features[j]] : throw Changed(line);
+                    (features, labels) = (new float[rows * featureCount], new int[rows * headCount]);
                 }
 
-                for (int h = 0; h < labels.Length; h++)
+                _cache.ReadExactly(MemoryMarshal.AsBytes(features.AsSpan(0, rows * featureCount)));
+                _cache.ReadExactly(MemoryMarshal.AsBytes(labels.AsSpan(0, rows * headCount)));
+                for (int r = 0; r < rows; r++)
                 {
-                    string cell = row[_headColumns[h]];
-                    labels[h] = cell.Length == 0 ? MultiHeadDataset.MissingLabel
-                        : int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) && label >= 0 && label < ClassCounts[h] ? label
-                        : throw Changed(line);
+                    var row = features.AsSpan(r * featureCount, featureCount);
+                    for (int j = 0; j < featureCount; j++)
+                    {
+                        if (float.IsNaN(row[j]))
+                        {
+                            // The scan let a NaN through only as an imputed missing cell.
+                            row[j] = means[j];
+                        }
+                    }
+
+                    writer.Append(row, labels.AsSpan(r * headCount, headCount));
                 }
-
-                writer.Append(features, labels);
-                lastLine = line;
-            }
-
-            if (writer.RowCount != _rowCount)
-            {
-                throw Changed(lastLine);
             }
         });
+        return result;
     }
-
-    private CliException Changed(int line) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"{FileName} line {line}: the file changed while it was being read; run the command again."));
 
     /// <summary>What the first pass gathers, and the errors it defers until the checks that come before them have run.</summary>
     private sealed class FirstPass(TrainCsvScan scan, bool impute)
@@ -171,9 +200,9 @@ internal sealed class TrainCsvScan
         private readonly string?[] _labelError = new string?[scan._heads.Length];
         private readonly long[] _labelErrorRow = new long[scan._heads.Length];
 
-        // Each head's running maxima: (row, line, label) each time a label exceeds every earlier one, so that the
+        // Each head's running maxima: (row, location, label) each time a label exceeds every earlier one, so that the
         // first row with a label ≥ K is found for any K once the class counts are known.
-        private readonly List<(long Row, int Line, int Label)>[] _maxima = [.. scan._heads.Select(_ => new List<(long, int, int)>())];
+        private readonly List<(long Row, string Location, int Label)>[] _maxima = [.. scan._heads.Select(_ => new List<(long, string, int)>())];
         private long _row;
 
         /// <summary>The number of data rows read.</summary>
@@ -182,54 +211,52 @@ internal sealed class TrainCsvScan
         /// <summary>The first bad feature cell's message, row by row; null when there is none.</summary>
         public string? FeatureError { get; private set; }
 
-        public void Add(CsvRecordStream csv, string[] row, int line)
+        public void Add(TabularBlock block)
         {
-            for (int j = 0; j < scan._featureColumns.Length; j++)
+            for (int r = 0; r < block.RowCount; r++)
             {
-                int c = scan._featureColumns[j];
-                string cell = row[c];
-                if (CsvDataReader.Parse(cell, out float value) == CsvDataReader.CellKind.Number)
+                var features = block.FeatureRow(r);
+                for (int j = 0; j < features.Length; j++)
                 {
-                    _sums[j] += value;
-                    _counts[j]++;
+                    float value = features[j];
+                    if (!float.IsNaN(value))
+                    {
+                        _sums[j] += value;
+                        _counts[j]++;
+                    }
+                    else
+                    {
+                        FeatureError ??= block.FeatureError(r, j, impute);
+                    }
                 }
-                else
+
+                var labels = block.LabelRow(r);
+                for (int h = 0; h < labels.Length; h++)
                 {
-                    FeatureError ??= CsvDataReader.FeatureCellError(cell, impute, () => csv.Where(line, c));
+                    int label = labels[h];
+                    if (scan._headColumns[h] < 0 || _labelError[h] is not null || label == MultiHeadDataset.MissingLabel)
+                    {
+                        continue;
+                    }
+
+                    if (label == TabularBlock.BadLabel)
+                    {
+                        _labelError[h] = block.LabelError(r, h, scan._heads[h]);
+                        _labelErrorRow[h] = _row;
+                        continue;
+                    }
+
+                    var maxima = _maxima[h];
+                    if (maxima.Count == 0 || label > maxima[^1].Label)
+                    {
+                        maxima.Add((_row, block.Location(r), label));
+                    }
+
+                    scan._seen[h].Add(label);
                 }
+
+                _row++;
             }
-
-            for (int h = 0; h < scan._headColumns.Length; h++)
-            {
-                int c = scan._headColumns[h];
-                if (c < 0 || _labelError[h] is not null)
-                {
-                    continue;
-                }
-
-                string cell = row[c];
-                if (cell.Length == 0)
-                {
-                    continue;
-                }
-
-                if (!int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) || label < 0)
-                {
-                    _labelError[h] = $"{csv.Where(line, c)}, head '{scan._heads[h]}': {MessageText.Quote(cell)} is not a class index (an integer 0..K-1, or empty for a missing label).";
-                    _labelErrorRow[h] = _row;
-                    continue;
-                }
-
-                var maxima = _maxima[h];
-                if (maxima.Count == 0 || label > maxima[^1].Label)
-                {
-                    maxima.Add((_row, line, label));
-                }
-
-                scan._seen[h].Add(label);
-            }
-
-            _row++;
         }
 
         public Dictionary<string, double> Means()
@@ -290,7 +317,7 @@ internal sealed class TrainCsvScan
             int max = maxima.Count == 0 ? -1 : maxima[^1].Label;
             if (max >= TrainCommand.MaxInferredClassCount)
             {
-                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{scan.FileName} line {maxima[^1].Line}, column {MessageText.Quote(scan._heads[h])}, head '{scan._heads[h]}': label {max} would mean {max + 1L} classes, more than the {TrainCommand.MaxInferredClassCount} inferred without --classes; if the head really has that many classes, give --classes."));
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{maxima[^1].Location}, column {MessageText.Quote(scan._heads[h])}, head '{scan._heads[h]}': label {max} would mean {max + 1L} classes, more than the {TrainCommand.MaxInferredClassCount} inferred without --classes; if the head really has that many classes, give --classes."));
             }
 
             if (max < 1)
@@ -301,7 +328,7 @@ internal sealed class TrainCsvScan
             return max + 1;
         }
 
-        private (long Row, int Line, int Label)? FirstAtLeast(int h, int classCount)
+        private (long Row, string Location, int Label)? FirstAtLeast(int h, int classCount)
         {
             foreach (var entry in _maxima[h])
             {
@@ -314,7 +341,7 @@ internal sealed class TrainCsvScan
             return null;
         }
 
-        private CliException OutOfRange(int h, (long Row, int Line, int Label) at, int classCount) =>
-            CsvDataReader.LabelOutOfRange($"{scan.FileName} line {at.Line}, column {MessageText.Quote(scan._heads[h])}", scan._heads[h], at.Label, classCount);
+        private CliException OutOfRange(int h, (long Row, string Location, int Label) at, int classCount) =>
+            CsvDataReader.LabelOutOfRange($"{at.Location}, column {MessageText.Quote(scan._heads[h])}", scan._heads[h], at.Label, classCount);
     }
 }

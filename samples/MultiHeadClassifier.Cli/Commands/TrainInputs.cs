@@ -1,11 +1,10 @@
-using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Data;
 using MultiHeadClassifier.Heads;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>
-/// What <c>mhc train</c> reads from its CSV files: the feature columns, the imputation means, the heads (with class
+/// What <c>mhc train</c> reads from its CSV or Parquet files: the feature columns, the imputation means, the heads (with class
 /// counts given or inferred), the training data and the validation data. The training file is streamed, never held
 /// in memory: one pass checks it (<see cref="TrainCsvScan"/>), a second converts it to a temporary
 /// <see cref="MultiHeadDataFile"/>, from which training streams batches. The validation file is read into memory as
@@ -37,15 +36,13 @@ internal sealed record TrainInputs(
     public static TrainInputs Load(TrainSettings settings)
     {
         string[] heads = settings.Heads;
-        var scan = TrainCsvScan.Run(settings);
+        using var scan = TrainCsvScan.Run(settings);
         var (features, means, classCounts) = (scan.Features, scan.Means, scan.ClassCounts);
         MultiHeadDataset? valid = null;
         string? validName = null;
         if (settings.Valid is not null)
         {
-            var validTable = CsvDataReader.Read(settings.Valid);
-            validName = validTable.FileName;
-            valid = new MultiHeadDataset(CsvDataReader.Features(validTable, features, means), CsvDataReader.Labels(validTable, heads, classCounts), heads);
+            (validName, valid) = ModelInputs.ReadDataset(settings.Valid, features, means, heads, classCounts, settings.Missing);
         }
 
         scan.RequireEveryClassSeen(settings.Weighting);

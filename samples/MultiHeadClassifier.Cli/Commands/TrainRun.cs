@@ -30,7 +30,7 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
         }
 
         using var inputs = TrainInputs.Load(settings);
-        var run = CheckpointRun.Describe(settings.Train, settings.Valid, settings.ResumeOptions());
+        var run = CheckpointRun.Describe(settings.Train, settings.Valid, settings.ResumeOptionsWithMissing());
         var (model, checkpoint) = BuildOrResume(inputs, run);
         using (model)
         {
@@ -73,7 +73,7 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
         }
 
         using var ensemble = new MultiHeadEnsemble(members);
-        ModelDirectory.Save(settings.Out, ensemble, inputs.Features, inputs.Means);
+        ModelDirectory.Save(settings.Out, ensemble, inputs.Features, inputs.Means, settings.Missing.IsDefault ? null : settings.Missing.Tokens);
         HistoryCsv.Write(Path.Combine(settings.Out, "history.csv"), histories[0], settings.Heads);
         for (int i = 1; i < histories.Count; i++)
         {
@@ -242,7 +242,7 @@ internal sealed class TrainRun(CliContext context, TrainSettings settings)
     private void Write(MultiHeadModel model, TrainInputs inputs, TrainingHistory history)
     {
         Directory.CreateDirectory(settings.Out);
-        ModelDirectory.Save(settings.Out, model, inputs.Features, inputs.Means);
+        ModelDirectory.Save(settings.Out, model, inputs.Features, inputs.Means, settings.Missing.IsDefault ? null : settings.Missing.Tokens);
         HistoryCsv.Write(Path.Combine(settings.Out, "history.csv"), history, settings.Heads);
         LossPlot.Save(Path.Combine(settings.Out, "loss.png"), history);
         string best = history.BestEpoch is { } b ? string.Create(CultureInfo.InvariantCulture, $", best epoch {b}") : string.Empty;

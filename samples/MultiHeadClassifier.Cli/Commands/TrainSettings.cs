@@ -1,4 +1,5 @@
 using System.Globalization;
+using MultiHeadClassifier.Cli.Input;
 using MultiHeadClassifier.Heads;
 
 namespace MultiHeadClassifier.Cli.Commands;
@@ -22,6 +23,7 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// <param name="Resume">True for <c>--resume</c>: continue the checkpointed run in <paramref name="Out"/>.</param>
 /// <param name="Ensemble">The <c>--ensemble</c> member count: 1 for a single model.</param>
 /// <param name="Monitor">The <c>--monitor</c> name: loss, nll, balanced_accuracy, macro_f1, qwk or mae.</param>
+/// <param name="NaValues">The <c>--na-values</c> set, or null for the default (an empty cell, NA, NaN).</param>
 /// <param name="Loss">The <c>--loss</c> text (<c>ce</c>, <c>corn</c>, <c>coral</c>, or <c>h1=corn,h2=ce</c>), or null for cross-entropy everywhere.</param>
 internal sealed record TrainSettings(
     string Train,
@@ -42,8 +44,12 @@ internal sealed record TrainSettings(
     bool Resume,
     string? Loss = null,
     string Monitor = "loss",
-    int Ensemble = 1)
+    int Ensemble = 1,
+    MissingValues? NaValues = null)
 {
+    /// <summary>The CSV feature cells read as missing.</summary>
+    public MissingValues Missing => NaValues ?? MissingValues.Default;
+
     /// <summary>The training checkpoint in <see cref="Out"/>, written by <c>--checkpoint-every</c> and read by <c>--resume</c>.</summary>
     public string CheckpointPath => Path.Combine(Out, ModelDirectory.CheckpointFile);
 
@@ -60,4 +66,17 @@ internal sealed record TrainSettings(
         ["--missing-features"] = ImputeMeans ? "mean" : "error",
         ["--monitor"] = Monitor,
     };
+
+    /// <summary>The options a resumed run must share with the original, with <c>--na-values</c> when it is not the default.</summary>
+    /// <returns>Option name → canonical value text.</returns>
+    public Dictionary<string, string> ResumeOptionsWithMissing()
+    {
+        var options = ResumeOptions();
+        if (!Missing.IsDefault)
+        {
+            options["--na-values"] = Missing.ToOptionText();
+        }
+
+        return options;
+    }
 }

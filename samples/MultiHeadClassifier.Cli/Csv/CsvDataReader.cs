@@ -1,16 +1,18 @@
 using System.Globalization;
-using CsvHelper;
-using CsvHelper.Configuration;
+using MultiHeadClassifier.Cli.Input;
 using MultiHeadClassifier.Data;
 
 namespace MultiHeadClassifier.Cli.Csv;
 
-/// <summary>Reads CSV files into <see cref="CsvTable"/>s and turns them into features and labels.</summary>
+/// <summary>Reads whole CSV files into <see cref="CsvTable"/>s of text cells and turns them into features and labels.</summary>
 /// <remarks>
-/// Numbers are parsed with the invariant culture as 32-bit floats. An empty label cell is a missing label (−1).
-/// A feature cell that is empty or not a number (including the text <c>NaN</c>) is missing: an error, or imputed
-/// when means are given. A number outside the float range (such as <c>1e400</c>, <c>-1e309</c> or <c>Infinity</c>)
-/// is always an error, never imputed. Line numbers in messages are the file's lines (blank lines count) on which a
+/// The commands stream their files through <see cref="Input.TabularInput"/> instead; this whole-table reader, built on
+/// the same <see cref="CsvRecordSource"/>, keeps the rules in one readable place and is what the fuzz tests check the
+/// streamed reader against. Numbers are parsed with the invariant culture as 32-bit floats. An empty label cell is a
+/// missing label (−1). A feature cell that is one of the default missing values (an empty cell, <c>NA</c>,
+/// <c>NaN</c>) is missing: an error, or imputed when means are given; any other cell that is not a number is an
+/// error either way. A number outside the float range (such as <c>1e400</c>, <c>-1e309</c> or <c>Infinity</c>) is
+/// always an error, never imputed. Line numbers in messages are the file's lines (blank lines count) on which a
 /// record starts.
 /// </remarks>
 public static class CsvDataReader
@@ -100,14 +102,8 @@ public static class CsvDataReader
     /// number is an error either way, so that a typo never becomes the mean.</param>
     /// <param name="where">The cell's location for the message.</param>
     /// <returns>The message, or null.</returns>
-    internal static string? FeatureCellError(string cell, bool impute, Func<string> where) => Parse(cell, out _) switch
-    {
-        CellKind.Number => null,
-        CellKind.OutOfRange => $"{where()}: {MessageText.Quote(cell)} is outside the range of a 32-bit float (about ±3.4E+38).",
-        CellKind.Missing when impute => null,
-        CellKind.Missing => $"{where()}: the value is missing (use --missing-features mean to impute it).",
-        _ => $"{where()}: {MessageText.Quote(cell)} is not a number (a missing value is an empty cell, NA or NaN).",
-    };
+    internal static string? FeatureCellError(string cell, bool impute, Func<string> where) =>
+        MissingValues.Default.FeatureCellError(Parse(cell, out _), cell, impute, where);
 
     /// <summary>Computes each feature column's mean over its numeric cells, for imputation.</summary>
     /// <param name="table">The training table.</param>
@@ -217,122 +213,12 @@ public static class CsvDataReader
     internal static CliException LabelOutOfRange(string where, string head, int label, int classCount) =>
         new($"{where}, head '{head}': label {label} is outside 0..{classCount - 1}.");
 
-    /// <summary>The feature cells that mean "missing", exactly as written (case matters): an empty cell, <c>NA</c> and <c>NaN</c>.</summary>
-    internal static readonly IReadOnlySet<string> MissingTokens = new HashSet<string>(["", "NA", "NaN"], StringComparer.Ordinal);
+    /// <summary>The feature cells that mean "missing" by default, exactly as written (case matters): an empty cell, <c>NA</c> and <c>NaN</c>.</summary>
+    internal static IReadOnlyList<string> MissingTokens => MissingValues.Default.Tokens;
 
     /// <summary>Classifies a feature cell: a finite float, one of <see cref="MissingTokens"/>, out of float range, or not a number.</summary>
     /// <param name="cell">The cell's text.</param>
     /// <param name="value">The value when the cell is a number.</param>
     /// <returns>The kind of cell.</returns>
-    internal static CellKind Parse(string cell, out float value)
-    {
-        // Numbers, the common case, are settled by the parse alone; the missing tokens are looked up only after it fails.
-        if (float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && !float.IsNaN(value))
-        {
-            // Parsing rounds to the nearest float: 1e400, -1e309 and 3.5e38 become infinities, like the text Infinity.
-            return float.IsInfinity(value) ? CellKind.OutOfRange : CellKind.Number;
-        }
-
-        value = float.NaN;
-        return MissingTokens.Contains(cell) ? CellKind.Missing : CellKind.NotANumber;
-    }
-
-    internal enum CellKind
-    {
-        Number,
-        Missing,
-        NotANumber,
-        OutOfRange,
-    }
-
-    /// <summary>
-    /// Reads records with CsvHelper, finds the line each one starts on, and rejects quoted cells that are never
-    /// closed or have text after the closing quote (a quote inside an unquoted cell stays part of the text).
-    /// </summary>
-    internal sealed class RecordReader : IDisposable
-    {
-        private readonly string _name;
-        private readonly LineCountingReader _text;
-        private readonly CsvParser _parser;
-        private string? _badField;
-
-        /// <summary>Starts reading.</summary>
-        /// <param name="name">The file name for messages.</param>
-        /// <param name="text">The file's text; disposed with the reader.</param>
-        public RecordReader(string name, TextReader text)
-        {
-            _name = name;
-            _text = new LineCountingReader(text);
-            var config = new CsvConfiguration(CultureInfo.InvariantCulture)
-            {
-                HasHeaderRecord = true,
-                TrimOptions = TrimOptions.Trim,
-                BadDataFound = args => _badField ??= args.Field,
-            };
-            _parser = new CsvParser(_text, config);
-        }
-
-        /// <summary>The 1-based line on which the last record read starts.</summary>
-        public int Line { get; private set; }
-
-        /// <summary>Reads the next record, or returns null at the end of the file.</summary>
-        /// <param name="header">The column names for messages, or null while reading the header.</param>
-        /// <returns>The record's cells, trimmed and unquoted.</returns>
-        /// <exception cref="CliException">A quoted cell is never closed, or has text after its closing quote.</exception>
-        public string[]? Next(IReadOnlyList<string>? header)
-        {
-            _badField = null;
-            if (!_parser.Read())
-            {
-                return null;
-            }
-
-            Line = _text.LineAt(_parser.CharCount - _parser.RawRecord.Length);
-            string? whileReading = _badField;
-            var record = new string[_parser.Count];
-            for (int i = 0; i < record.Length; i++)
-            {
-                // CsvHelper reports bad data when a field is taken, or (at the end of the file) while reading.
-                _badField = null;
-                record[i] = _parser[i];
-                string? bad = _badField ?? (i == record.Length - 1 ? whileReading : null);
-                if (bad is not null && bad.TrimStart().StartsWith('"'))
-                {
-                    string column = header is not null && i < header.Count ? $"column {MessageText.Quote(header[i])}" : $"column {i + 1}";
-                    throw new CliException(IsClosed(bad.TrimStart())
-                        ? $"{_name} line {Line}, {column}: text follows the closing quote in {MessageText.Quote(bad.Trim())}; put the whole cell in quotes and double any quote inside it."
-                        : $"{_name} line {Line}, {column}: a quoted cell is not closed (its opening quote runs to the end of the file).");
-                }
-            }
-
-            return record;
-        }
-
-        /// <summary>Disposes the parser and the text.</summary>
-        public void Dispose()
-        {
-            _parser.Dispose();
-            _text.Dispose();
-        }
-
-        /// <summary>True when a field that starts with a quote has its closing quote ("" inside is a literal quote).</summary>
-        private static bool IsClosed(string field)
-        {
-            for (int i = 1; i < field.Length; i++)
-            {
-                if (field[i] == '"')
-                {
-                    if (i + 1 < field.Length && field[i + 1] == '"')
-                    {
-                        i++;
-                        continue;
-                    }
-
-                    return true;
-                }
-            }
-
-            return false;
-        }
-    }
+    internal static CellKind Parse(string cell, out float value) => MissingValues.Default.Classify(cell, out value);
 }

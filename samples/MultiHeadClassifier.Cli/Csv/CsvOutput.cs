@@ -1,6 +1,5 @@
 using System.Globalization;
 using CsvHelper;
-using CsvHelper.Configuration;
 
 namespace MultiHeadClassifier.Cli.Csv;
 
@@ -13,21 +12,19 @@ namespace MultiHeadClassifier.Cli.Csv;
 /// </summary>
 /// <remarks>
 /// Callers format their cells (numbers with <c>"R"</c> and the invariant culture), so the text of each cell is
-/// theirs and CsvHelper only joins, quotes and ends records. The quoting rule is set here rather than left to
-/// CsvHelper's default, which also quotes cells that start or end with a space and, once
-/// <see cref="CsvConfiguration.NewLine"/> is set, looks only for that whole sequence (so a bare CR would go
-/// unquoted).
+/// theirs and CsvHelper only joins, quotes and ends records. The quoting rule is CsvHelper's
+/// <see cref="CsvQuoting.WhenNeeded"/> (only a comma, a quote, CR or LF makes a cell quoted), set here rather than
+/// left to a default, and the line ending is the platform's.
 /// </remarks>
 internal static class CsvOutput
 {
-    private static readonly CsvConfiguration Configuration = new(CultureInfo.InvariantCulture)
+    private static readonly CsvWriterOptions Options = new()
     {
-        Delimiter = ",",
-        Quote = '"',
-        Mode = CsvMode.RFC4180,
+        Separator = ',',
+        Quoting = CsvQuoting.WhenNeeded,
         NewLine = Environment.NewLine,
-        InjectionOptions = InjectionOptions.None,
-        ShouldQuote = args => NeedsQuotes(args.Field),
+        Injection = CsvInjection.None,
+        WriteByteOrderMark = false,
     };
 
     /// <summary>Writes a whole file at once (so a failure leaves no half-written file), replacing any earlier one.</summary>
@@ -36,7 +33,7 @@ internal static class CsvOutput
     public static void Write(string path, IEnumerable<IEnumerable<string>> records)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture);
-        using (var csv = new CsvWriter(text, Configuration, leaveOpen: true))
+        using (var csv = CsvWriter.Create(text, Options, leaveOpen: true))
         {
             foreach (var record in records)
             {
@@ -45,7 +42,7 @@ internal static class CsvOutput
                     csv.WriteField(cell);
                 }
 
-                csv.NextRecord();
+                csv.EndRecord();
             }
         }
 
@@ -61,9 +58,6 @@ internal static class CsvOutput
     /// <returns>The writer; dispose it (after <see cref="Streaming.Commit"/>, or instead of it to discard the file).</returns>
     public static Streaming Begin(string path) => new(path);
 
-    /// <summary>True when a cell holds the delimiter, a quote, CR or LF, and must be quoted.</summary>
-    private static bool NeedsQuotes(string? cell) => cell is not null && cell.AsSpan().IndexOfAny(",\"\r\n") >= 0;
-
     /// <summary>A file being written record by record; see <see cref="Begin"/>.</summary>
     internal sealed class Streaming : IDisposable
     {
@@ -78,8 +72,7 @@ internal static class CsvOutput
         {
             _path = path;
             _temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-            var text = new StreamWriter(_temporary, append: false, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            _csv = new CsvWriter(text, Configuration, leaveOpen: false);
+            _csv = CsvWriter.ToFile(_temporary, Options);
         }
 
         /// <summary>Writes one record.</summary>
@@ -91,7 +84,7 @@ internal static class CsvOutput
                 _csv.WriteField(cell);
             }
 
-            _csv.NextRecord();
+            _csv.EndRecord();
         }
 
         /// <summary>Closes the temporary file and moves it to the final path, replacing any earlier file.</summary>

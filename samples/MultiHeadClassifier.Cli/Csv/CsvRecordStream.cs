@@ -1,20 +1,21 @@
 namespace MultiHeadClassifier.Cli.Csv;
 
 /// <summary>
-/// A CSV file read record by record: the header is read and checked when it is opened, and <see cref="Rows"/>
-/// streams the data rows with their line numbers, so memory does not grow with the file. Gives exactly the errors
-/// <see cref="CsvDataReader.Read"/> gives, in the same order (it is what <see cref="CsvDataReader.Read"/> uses).
+/// A CSV file read record by record as text cells: the header is read and checked when it is opened, and
+/// <see cref="Rows"/> streams the data rows with their line numbers (through <see cref="CsvRecordSource"/>), so memory
+/// does not grow with the file. Gives exactly the errors <see cref="CsvDataReader.Read"/> gives, in the same order
+/// (it is what <see cref="CsvDataReader.Read"/> uses).
 /// </summary>
 internal sealed class CsvRecordStream : IDisposable
 {
-    private readonly CsvDataReader.RecordReader _records;
+    private readonly CsvRecordSource _records;
     private bool _started;
 
-    private CsvRecordStream(string fileName, CsvDataReader.RecordReader records, string[] header)
+    private CsvRecordStream(CsvRecordSource records)
     {
-        FileName = fileName;
+        FileName = records.FileName;
         _records = records;
-        Header = header;
+        Header = records.Header;
     }
 
     /// <summary>The file name used in messages.</summary>
@@ -27,42 +28,7 @@ internal sealed class CsvRecordStream : IDisposable
     /// <param name="path">The file.</param>
     /// <returns>The stream, positioned after the header.</returns>
     /// <exception cref="CliException">The file is missing or empty, or its header has an empty or repeated column name.</exception>
-    public static CsvRecordStream Open(string path)
-    {
-        string name = Path.GetFileName(path);
-        if (!File.Exists(path))
-        {
-            throw new CliException($"{path}: file not found.");
-        }
-
-        // A byte-order mark is detected and dropped, as File.ReadAllText does.
-        var records = new CsvDataReader.RecordReader(name, new StreamReader(path, detectEncodingFromByteOrderMarks: true));
-        try
-        {
-            string[] header = records.Next(null) ?? throw new CliException($"{name}: the file is empty; the first line must be a header.");
-            int headerLine = records.Line;
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            for (int c = 0; c < header.Length; c++)
-            {
-                if (header[c].Length == 0)
-                {
-                    throw new CliException($"{name} line {headerLine}: column {c + 1} has an empty name.");
-                }
-
-                if (!seen.Add(header[c]))
-                {
-                    throw new CliException($"{name} line {headerLine}: column {MessageText.Quote(header[c])} appears more than once.");
-                }
-            }
-
-            return new CsvRecordStream(name, records, header);
-        }
-        catch
-        {
-            records.Dispose();
-            throw;
-        }
-    }
+    public static CsvRecordStream Open(string path) => new(CsvRecordSource.Open(path));
 
     /// <summary>The index of a column, or −1.</summary>
     /// <param name="name">The column name.</param>
@@ -95,26 +61,15 @@ internal sealed class CsvRecordStream : IDisposable
 
     private IEnumerable<(string[] Row, int Line)> Enumerate()
     {
-        bool any = false;
-        while (_records.Next(Header) is { } record)
+        while (_records.Next())
         {
-            if (record.Length == 1 && record[0].Length == 0 && Header.Length > 1)
+            var record = new string[Header.Length];
+            for (int c = 0; c < record.Length; c++)
             {
-                continue;
+                record[c] = _records.Text(c);
             }
 
-            if (record.Length != Header.Length)
-            {
-                throw new CliException($"{FileName} line {_records.Line}: has {record.Length} cells, but the header has {Header.Length} columns.");
-            }
-
-            any = true;
             yield return (record, _records.Line);
-        }
-
-        if (!any)
-        {
-            throw new CliException($"{FileName}: the file has a header but no data rows.");
         }
     }
 }

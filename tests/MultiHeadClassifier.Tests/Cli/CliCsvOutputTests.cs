@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using CsvHelper;
-using CsvHelper.Configuration;
 using FluentAssertions;
 using MultiHeadClassifier.Cli;
 using MultiHeadClassifier.Cli.Reporting;
@@ -193,11 +192,11 @@ public sealed class CliCsvOutputTests : IDisposable
 
     private static List<string[]> Parse(string text)
     {
-        using var parser = new CsvParser(new StringReader(text), new CsvConfiguration(CultureInfo.InvariantCulture) { HasHeaderRecord = false });
+        using var reader = CsvReader.FromText(text, new CsvReaderOptions { HasHeader = false, Separator = ',', DetectSeparatorHint = false });
         var records = new List<string[]>();
-        while (parser.Read())
+        while (reader.Read())
         {
-            records.Add(parser.Record!);
+            records.Add([.. Enumerable.Range(0, reader.FieldCount).Select(reader.GetString)]);
         }
 
         return records;

@@ -125,6 +125,41 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     }
 
     [Fact]
+    public void When_files_are_randomly_malformed_it_should_stream_the_table_readers_values_or_its_error_through_the_block_reader()
+    {
+        for (int seed = FirstSeed; seed < FirstSeed + SeedCount; seed++)
+        {
+            // Arrange
+            var fuzz = BuildCase(seed);
+            string path = Path.Combine(_folder, $"blocks{seed}.csv");
+            File.WriteAllBytes(path, fuzz.Bytes);
+            string because = $"seed {seed} ({fuzz.Kind}{fuzz.Detail})";
+
+            // Act: the whole-table loader (checked against the written values above) and the block reader every
+            // command streams through (ModelInputs.ReadDataset, with its precedence of errors).
+            float[,]? features = null;
+            int[,]? labels = null;
+            var tableError = Capture(() =>
+            {
+                var table = CsvDataReader.Read(path);
+                features = CsvDataReader.Features(table, FeatureNames, null);
+                labels = CsvDataReader.Labels(table, HeadNames, ClassCounts);
+            });
+            MultiHeadClassifier.Data.MultiHeadDataset? data = null;
+            var blockError = Capture(() => data = MultiHeadClassifier.Cli.Commands.ModelInputs.ReadDataset(path, FeatureNames, null, HeadNames, ClassCounts, MultiHeadClassifier.Cli.Input.MissingValues.Default).Data);
+
+            // Assert
+            blockError?.Message.Should().Be(tableError?.Message, because);
+            (blockError is null).Should().Be(tableError is null, $"{because}: table error {tableError?.Message}");
+            if (data is not null)
+            {
+                data.Features.ToArray().Should().Equal(features!.Cast<float>(), because);
+                data.Labels.ToArray().Should().Equal(labels!.Cast<int>(), because);
+            }
+        }
+    }
+
+    [Fact]
     public void When_a_file_has_a_UTF8_BOM_and_CRLF_line_ends_it_should_read_the_same_values_as_the_plain_LF_file()
     {
         // Arrange
@@ -295,6 +330,26 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
 
         // Assert
         act.Should().Throw<CliException>().WithMessage("open.csv line 3, column 'f1': a quoted cell is not closed (its opening quote runs to the end of the file).");
+    }
+
+    [Fact]
+    public void When_a_quote_opened_early_in_a_large_file_is_never_closed_it_should_stop_at_the_record_size_limit_naming_the_line()
+    {
+        // Arrange: line 3 opens a quote, followed by more than CsvRecordSource.MaxRecordBytes of rows.
+        var text = new StringBuilder("f0,h0\n1,0\n\"2,1\n");
+        string row = string.Concat(Enumerable.Repeat("3,0\n", 1000));
+        while (text.Length <= CsvRecordSource.MaxRecordBytes + row.Length)
+        {
+            text.Append(row);
+        }
+
+        string path = Write("runaway.csv", text.ToString());
+
+        // Act
+        var act = () => CsvDataReader.Read(path);
+
+        // Assert
+        act.Should().Throw<CliException>().WithMessage("runaway.csv line 3: the record is longer than 16 MiB, so a quoted cell is probably never closed.");
     }
 
     [Fact]
