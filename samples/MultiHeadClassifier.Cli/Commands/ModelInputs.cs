@@ -25,18 +25,33 @@ public static class ModelInputs
     }
 
     /// <summary>
-    /// Checks a CSV file as <see cref="Read"/> would, without holding it: one streamed pass, giving the same error
-    /// <see cref="Read"/> gives (the file's structure first, then a missing feature column, then the first bad
+    /// Checks a CSV file's features as <see cref="Read"/> would, without holding it: one streamed pass, giving the same
+    /// error <see cref="Read"/> gives (the file's structure first, then a missing feature column, then the first bad
     /// feature cell, row by row).
     /// </summary>
     /// <param name="model">The model directory.</param>
     /// <param name="path">The CSV file.</param>
     /// <returns>The number of data rows.</returns>
     /// <exception cref="CliException">The file or a feature cell is bad.</exception>
-    public static long CheckFeatures(ModelDirectory model, string path)
+    public static long CheckFeatures(ModelDirectory model, string path) => Check(model, path, withLabels: false);
+
+    /// <summary>
+    /// Checks a CSV file as <see cref="Read"/> would, with labels if asked, without holding it: one streamed pass,
+    /// giving the error <see cref="Read"/> gives for the whole file (its structure first, then a missing feature
+    /// column, then the first bad feature cell row by row; then a missing head column, then the first bad label of
+    /// the first head that has one, head by head as <see cref="CsvDataReader.Labels"/> reads them).
+    /// </summary>
+    /// <param name="model">The model directory.</param>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="withLabels">True to check one label column per head as well.</param>
+    /// <returns>The number of data rows.</returns>
+    /// <exception cref="CliException">The file, a feature cell or a label is bad.</exception>
+    public static long Check(ModelDirectory model, string path, bool withLabels)
     {
         using var csv = CsvRecordStream.Open(path);
         int[] columns = [.. model.Features.Select(csv.IndexOf)];
+        int[] labelColumns = withLabels ? [.. model.Heads.Select(h => csv.IndexOf(h.Name))] : [];
+        var labelErrors = new CliException?[labelColumns.Length];
         long rows = 0;
         string? firstError = null;
         foreach (var (row, line) in csv.Rows())
@@ -49,6 +64,15 @@ public static class ModelInputs
                     firstError = CsvDataReader.FeatureCellError(row[columns[j]], model.Means is not null, () => csv.Where(line, columns[j]));
                 }
             }
+
+            for (int h = 0; h < labelColumns.Length; h++)
+            {
+                int c = labelColumns[h];
+                if (c >= 0 && labelErrors[h] is null && row[c].Length > 0)
+                {
+                    labelErrors[h] = CsvDataReader.LabelCellError(row[c], model.Heads[h].Name, model.Heads[h].ClassCount, () => csv.Where(line, c), out _);
+                }
+            }
         }
 
         int missing = Array.IndexOf(columns, -1);
@@ -57,7 +81,18 @@ public static class ModelInputs
             throw new CliException($"{csv.FileName}: feature column {MessageText.Quote(model.Features[missing])} is missing from the header.");
         }
 
-        return firstError is null ? rows : throw new CliException(firstError);
+        if (firstError is not null)
+        {
+            throw new CliException(firstError);
+        }
+
+        int missingHead = Array.IndexOf(labelColumns, -1);
+        if (missingHead >= 0)
+        {
+            throw new CliException($"{csv.FileName}: head '{model.Heads[missingHead].Name}' has no column in the header (columns: {string.Join(", ", csv.Header)}).");
+        }
+
+        return labelErrors.FirstOrDefault(e => e is not null) is { } labelError ? throw labelError : rows;
     }
 
     /// <summary>
@@ -68,11 +103,27 @@ public static class ModelInputs
     /// <param name="path">The CSV file.</param>
     /// <param name="chunkRows">Rows per chunk.</param>
     /// <returns>The chunks.</returns>
-    public static IEnumerable<MultiHeadDataset> ReadChunks(ModelDirectory model, string path, int chunkRows)
+    public static IEnumerable<MultiHeadDataset> ReadChunks(ModelDirectory model, string path, int chunkRows) =>
+        ReadChunks(model, path, chunkRows, withLabels: false);
+
+    /// <summary>
+    /// Streams a CSV file in chunks of <paramref name="chunkRows"/> rows, in file order: the features, and with
+    /// <paramref name="withLabels"/> one label column per head (named after the heads), each chunk parsed as
+    /// <see cref="Read"/> parses the whole file. Check the file with <see cref="Check"/> first, so that the first error
+    /// is the whole file's first.
+    /// </summary>
+    /// <param name="model">The model directory.</param>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="chunkRows">Rows per chunk.</param>
+    /// <param name="withLabels">True to read one label column per head.</param>
+    /// <returns>The chunks.</returns>
+    public static IEnumerable<MultiHeadDataset> ReadChunks(ModelDirectory model, string path, int chunkRows, bool withLabels)
     {
         using var csv = CsvRecordStream.Open(path);
         var rows = new List<string[]>(chunkRows);
         var lines = new List<int>(chunkRows);
+        string[] heads = [.. model.Heads.Select(h => h.Name)];
+        int[] classCounts = [.. model.Heads.Select(h => h.ClassCount)];
         foreach (var (row, line) in csv.Rows())
         {
             rows.Add(row);
@@ -93,7 +144,10 @@ public static class ModelInputs
             var table = new CsvTable(csv.FileName, csv.Header, [.. rows], [.. lines]);
             rows.Clear();
             lines.Clear();
-            return new MultiHeadDataset(CsvDataReader.Features(table, model.Features, model.Means));
+            var features = CsvDataReader.Features(table, model.Features, model.Means);
+            return withLabels
+                ? new MultiHeadDataset(features, CsvDataReader.Labels(table, heads, classCounts), heads)
+                : new MultiHeadDataset(features);
         }
     }
 
