@@ -1,3 +1,4 @@
+using System.Buffers;
 using MultiHeadClassifier.Internal;
 
 namespace MultiHeadClassifier.Evaluation;
@@ -204,32 +205,47 @@ internal static class CalibrationError
             return null;
         }
 
-        var sorted = new double[n];
-        var order = new int[n];
-        for (int i = 0; i < n; i++)
+        // Pooled buffers: the heads of a report are sorted one after another, so they share one pair.
+        double[] sorted = ArrayPool<double>.Shared.Rent(n);
+        int[] order = ArrayPool<int>.Shared.Rent(n);
+        try
         {
-            sorted[i] = record.Confidence(i);
-            order[i] = i;
-        }
-
-        // An unstable sort of primitives, then each run of equal confidences put back in row order: a stable sort.
-        Array.Sort(sorted, order);
-        for (int start = 0; start < n;)
-        {
-            int end = start + 1;
-            while (end < n && sorted[end] == sorted[start])
+            for (int i = 0; i < n; i++)
             {
-                end++;
+                sorted[i] = record.Confidence(i);
+                order[i] = i;
             }
 
-            if (end - start > 1)
+            // An unstable sort of primitives, then each run of equal confidences put back in row order: a stable sort.
+            Array.Sort(sorted, order, 0, n);
+            for (int start = 0; start < n;)
             {
-                Array.Sort(order, start, end - start);
+                int end = start + 1;
+                while (end < n && sorted[end] == sorted[start])
+                {
+                    end++;
+                }
+
+                if (end - start > 1)
+                {
+                    Array.Sort(order, start, end - start);
+                }
+
+                start = end;
             }
 
-            start = end;
+            return EqualMassError(record, sorted, order, n);
         }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(sorted);
+            ArrayPool<int>.Shared.Return(order);
+        }
+    }
 
+    /// <summary>Σ_b |hits_b − Σ confidence_b| / N over the 15 equal-mass groups of the first n sorted rows.</summary>
+    private static double EqualMassError(ConfidenceRecord record, double[] sorted, int[] order, int n)
+    {
         double ece = 0;
         int first = 0;
         for (int b = 0; b < BinCount; b++)
