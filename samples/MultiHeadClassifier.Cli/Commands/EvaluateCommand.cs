@@ -135,10 +135,10 @@ public static class EvaluateCommand
         DecisionRule RuleFor(string head) => rule.ForHead(model.Model, head);
         foreach (var chunk in ModelInputs.ReadChunks(model, settings.DataPath, ChunkRows, withLabels: true))
         {
-            ModelEvaluator.Add(after, model.Heads, chunk, model.Probabilities(chunk, settings.Correction), RuleFor);
+            after.Add(chunk, model.Probabilities(chunk, settings.Correction), RuleFor);
             if (before is not null)
             {
-                ModelEvaluator.Add(before, model.Heads, chunk, model.Probabilities(chunk, LogitCorrection.None), RuleFor);
+                before.Add(chunk, model.Probabilities(chunk, LogitCorrection.None), RuleFor);
             }
         }
 

@@ -1,12 +1,13 @@
 using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Decisions;
 using MultiHeadClassifier.Heads;
 
 namespace MultiHeadClassifier.Evaluation;
 
 /// <summary>
 /// Evaluates every head of a model or an ensemble over labelled rows given in chunks, one
-/// <see cref="HeadEvaluationAccumulator"/> per head: add each chunk's probabilities and predictions with
-/// <see cref="Add"/>, in row order, then read the <see cref="EvaluationReport"/> with <see cref="ToReport"/>. The
+/// <see cref="HeadEvaluationAccumulator"/> per head: add each chunk's probabilities and predictions (or decision
+/// rules) with <c>Add</c>, in row order, then read the <see cref="EvaluationReport"/> with <see cref="ToReport"/>. The
 /// report is exactly the one <see cref="ModelEvaluator"/> gives for all the rows at once. Memory is fixed except for
 /// 8 bytes per labelled row and head, which adaptive ECE needs (see <see cref="HeadEvaluationAccumulator"/>).
 /// Not thread-safe.
@@ -69,6 +70,33 @@ public sealed class EvaluationAccumulator
 
             _heads[h].Add(chunk.HeadLabels(h), p, predicted);
         }
+    }
+
+    /// <summary>
+    /// Adds the next chunk of labelled rows, in row order after those already added, predicting each head's classes
+    /// with its decision rule.
+    /// </summary>
+    /// <param name="chunk">The rows, with one label column per head in report order (−1 = missing).</param>
+    /// <param name="probabilities">The chunk's class probabilities, rows × K, keyed by head name.</param>
+    /// <param name="ruleFor">Each head's decision rule, by head name (e.g. <c>h =&gt; rule.ForHead(model, h)</c>).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Add(MultiHeadDataset, IReadOnlyDictionary{string, double[,]}, IReadOnlyDictionary{string, int[]})"/>.</exception>
+    public void Add(MultiHeadDataset chunk, IReadOnlyDictionary<string, double[,]> probabilities, Func<string, DecisionRule> ruleFor)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        ArgumentNullException.ThrowIfNull(ruleFor);
+        var predictions = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (HeadEvaluationAccumulator head in _heads)
+        {
+            if (!probabilities.TryGetValue(head.Name, out double[,]? p))
+            {
+                throw new ArgumentException($"head '{head.Name}' has no probabilities for this chunk.", nameof(probabilities));
+            }
+
+            predictions[head.Name] = ruleFor(head.Name).Decide(p);
+        }
+
+        Add(chunk, probabilities, predictions);
     }
 
     /// <summary>The report over every row added so far; adding more rows afterwards is allowed.</summary>

@@ -69,7 +69,7 @@ public static class ModelEvaluator
             ArgumentNullException.ThrowIfNull(chunk, nameof(chunks));
             chunk.ValidateFor(model.Heads, model.InputWidth);
             var probabilities = ModelCorrections.Probabilities(ModelCorrections.Apply(model, model.Predict(chunk), correction));
-            Add(accumulator, model.Heads, chunk, probabilities, head => rule.ForHead(model, head));
+            accumulator.Add(chunk, probabilities, head => rule.ForHead(model, head));
         }
 
         return accumulator.ToReport();
@@ -95,32 +95,16 @@ public static class ModelEvaluator
         {
             ArgumentNullException.ThrowIfNull(chunk, nameof(chunks));
             chunk.ValidateFor(ensemble.Heads, ensemble.InputWidth);
-            Add(accumulator, ensemble.Heads, chunk, ensemble.Probabilities(chunk, correction), head => rule.ForHead(ensemble.Members[0], head));
+            accumulator.Add(chunk, ensemble.Probabilities(chunk, correction), head => rule.ForHead(ensemble.Members[0], head));
         }
 
         return accumulator.ToReport();
     }
 
-    /// <summary>Adds one chunk's probabilities, and the decisions of each head's rule on them, to an accumulator.</summary>
-    /// <param name="accumulator">The accumulator.</param>
-    /// <param name="heads">The heads, in the accumulator's order.</param>
-    /// <param name="chunk">The labelled chunk.</param>
-    /// <param name="probabilities">The chunk's probabilities keyed by head name.</param>
-    /// <param name="ruleFor">The decision rule of each head.</param>
-    public static void Add(EvaluationAccumulator accumulator, IReadOnlyList<HeadDefinition> heads, MultiHeadDataset chunk, IReadOnlyDictionary<string, double[,]> probabilities, Func<string, DecisionRule> ruleFor)
-    {
-        ArgumentNullException.ThrowIfNull(accumulator);
-        ArgumentNullException.ThrowIfNull(heads);
-        ArgumentNullException.ThrowIfNull(probabilities);
-        ArgumentNullException.ThrowIfNull(ruleFor);
-        var predictions = heads.ToDictionary(h => h.Name, h => ruleFor(h.Name).Decide(probabilities[h.Name]), StringComparer.Ordinal);
-        accumulator.Add(chunk, probabilities, predictions);
-    }
-
     private static EvaluationReport Report(IReadOnlyList<HeadDefinition> heads, MultiHeadDataset data, IReadOnlyDictionary<string, double[,]> probabilities, Func<string, DecisionRule> ruleFor)
     {
         var accumulator = new EvaluationAccumulator(heads);
-        Add(accumulator, heads, data, probabilities, ruleFor);
+        accumulator.Add(data, probabilities, ruleFor);
         return accumulator.ToReport();
     }
 }

@@ -47,7 +47,7 @@ public class EvaluationAccumulatorTests
         {
             var chunk = data.Slice(start, count);
             var p = probabilities.ToDictionary(e => e.Key, e => Rows(e.Value, start, count));
-            ModelEvaluator.Add(accumulator, heads, chunk, p, head => rule.ForHead(model, head));
+            accumulator.Add(chunk, p, head => rule.ForHead(model, head));
         }
 
         var streamed = accumulator.ToReport();
