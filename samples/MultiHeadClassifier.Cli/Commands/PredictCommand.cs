@@ -104,7 +104,7 @@ public static class PredictCommand
 
     /// <summary>
     /// One column per head and class, <c>&lt;head&gt;_&lt;class&gt;</c>, of 32-bit floats: probabilities, computed in
-    /// double and rounded to the nearest float (at most half a float ulp away, about 3e-8 of the value), or the
+    /// double and rounded to the nearest float (at most half a float ulp away: a relative error below 6e-8), or the
     /// float logits as they are. A CORN or CORAL head's logits that are still its raw threshold outputs (no
     /// correction turned them into class logits) are K−1 columns <c>&lt;head&gt;_t&lt;k&gt;</c>.
     /// </summary>
