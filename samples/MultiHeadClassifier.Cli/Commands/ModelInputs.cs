@@ -123,22 +123,38 @@ public static class ModelInputs
     }
 
     /// <summary>
-    /// Checks a file as <see cref="Read"/> would, without holding it: one streamed pass, giving the same error
-    /// <see cref="Read"/> gives (the file's structure first, then a missing feature column, then the first bad
+    /// Checks a file's features as <see cref="Read"/> would, without holding it: one streamed pass, giving the same
+    /// error <see cref="Read"/> gives (the file's structure first, then a missing feature column, then the first bad
     /// feature cell, row by row).
     /// </summary>
     /// <param name="model">The model directory.</param>
     /// <param name="path">The CSV or Parquet file.</param>
     /// <returns>The number of data rows.</returns>
     /// <exception cref="CliException">The file or a feature cell is bad.</exception>
-    public static long CheckFeatures(ModelDirectory model, string path)
+    public static long CheckFeatures(ModelDirectory model, string path) => Check(model, path, withLabels: false);
+
+    /// <summary>
+    /// Checks a file as <see cref="Read"/> would, with labels if asked, without holding it: one streamed pass, giving
+    /// the error <see cref="Read"/> gives for the whole file (its structure first, then a missing feature column, then
+    /// the first bad feature cell row by row; then a missing head column, then head by head the first label that is
+    /// not a class index below its head's class count).
+    /// </summary>
+    /// <param name="model">The model directory.</param>
+    /// <param name="path">The CSV or Parquet file.</param>
+    /// <param name="withLabels">True to check one label column per head as well.</param>
+    /// <returns>The number of data rows.</returns>
+    /// <exception cref="CliException">The file, a feature cell or a label is bad.</exception>
+    public static long Check(ModelDirectory model, string path, bool withLabels)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var input = TabularInput.Open(path, model.Missing);
         int[] columns = [.. model.Features.Select(input.IndexOf)];
+        string[] heads = withLabels ? [.. model.Heads.Select(h => h.Name)] : [];
+        int[] headColumns = [.. heads.Select(input.IndexOf)];
+        var labelErrors = new CliException?[heads.Length];
         long rows = 0;
         string? firstError = null;
-        foreach (var block in input.Blocks(columns, []))
+        foreach (var block in input.Blocks(columns, headColumns))
         {
             rows += block.RowCount;
             for (int r = 0; r < block.RowCount && firstError is null; r++)
@@ -151,6 +167,14 @@ public static class ModelInputs
                     }
                 }
             }
+
+            for (int h = 0; h < heads.Length; h++)
+            {
+                if (headColumns[h] >= 0 && labelErrors[h] is null)
+                {
+                    labelErrors[h] = FirstLabelError(block, h, heads[h], model.Heads[h].ClassCount);
+                }
+            }
         }
 
         int missing = Array.IndexOf(columns, -1);
@@ -159,7 +183,38 @@ public static class ModelInputs
             throw input.MissingFeature(model.Features[missing]);
         }
 
-        return firstError is null ? rows : throw new CliException(firstError);
+        if (firstError is not null)
+        {
+            throw new CliException(firstError);
+        }
+
+        int missingHead = Array.IndexOf(headColumns, -1);
+        if (missingHead >= 0)
+        {
+            throw input.MissingHead(heads[missingHead]);
+        }
+
+        return labelErrors.FirstOrDefault(e => e is not null) is { } labelError ? throw labelError : rows;
+    }
+
+    /// <summary>The error for a block's first label in head <paramref name="h"/> that is not a class index below <paramref name="classCount"/>, or null.</summary>
+    private static CliException? FirstLabelError(TabularBlock block, int h, string head, int classCount)
+    {
+        for (int r = 0; r < block.RowCount; r++)
+        {
+            int label = block.LabelRow(r)[h];
+            if (label == TabularBlock.BadLabel)
+            {
+                return new CliException(block.LabelError(r, h, head));
+            }
+
+            if (label >= classCount)
+            {
+                return CsvDataReader.LabelOutOfRange(block.LabelWhere(r, h), head, label, classCount);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

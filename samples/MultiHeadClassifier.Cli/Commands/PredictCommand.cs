@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Cli.Output;
 using MultiHeadClassifier.Cli.Reporting;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Decisions;
@@ -9,7 +9,11 @@ using MultiHeadClassifier.Modeling;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
-/// <summary><c>mhc predict</c>: writes labels, probabilities or logits for every row of a CSV file, in input order, in chunks.</summary>
+/// <summary>
+/// <c>mhc predict</c>: writes labels, probabilities or logits for every row of a CSV file, in input order, in chunks,
+/// as CSV or, for an output path ending in <c>.parquet</c>, as Parquet. Scores are 32-bit floats: logits as the model
+/// gives them, probabilities rounded from double to the nearest float; CSV prints each in its shortest round-trip form.
+/// </summary>
 public static class PredictCommand
 {
     /// <summary>Builds the command.</summary>
@@ -19,7 +23,7 @@ public static class PredictCommand
     {
         var modelDir = new Option<string>("--model") { Description = "Model directory written by 'mhc train'.", Required = true };
         var data = new Option<string>("--data") { Description = "CSV or Parquet file (.parquet) with the model's feature columns (head columns are ignored).", Required = true };
-        var output = new Option<string>("--out") { Description = "Output CSV.", Required = true };
+        var output = new Option<string>("--out") { Description = "Output file: CSV, or Parquet when it ends in .parquet.", Required = true };
         var kind = new Option<string>("--output") { Description = "labels (columns <head>), probabilities or logits (columns <head>_<class>).", DefaultValueFactory = _ => "labels" };
         var correction = new Option<string>("--correction") { Description = "none|prior|temperature|prior+temperature.", DefaultValueFactory = _ => "none" };
         var correctionData = new Option<string?>("--correction-data", "--calibration-data") { Description = "Labelled held-out CSV or Parquet file on which to fit temperatures (--calibration-data is the earlier name)." };
@@ -58,7 +62,7 @@ public static class PredictCommand
         long rowCount = ModelInputs.CheckFeatures(model, dataPath);
         ModelInputs.PrepareCorrection(model, correction, correctionDataPath, ProgressLogger.For(context));
         rule = ModelInputs.PrepareDecision(model, rule, correction, correctionDataPath);
-        CsvOutput.Streaming? output = null;
+        IPredictionWriter? output = null;
         try
         {
             foreach (var data in ModelInputs.ReadChunks(model, dataPath, ChunkRows))
@@ -77,14 +81,10 @@ public static class PredictCommand
                         Directory.CreateDirectory(dir);
                     }
 
-                    output = CsvOutput.Begin(outPath);
-                    output.WriteRecord(columns.Select(c => c.Name));
+                    output = IsParquet(outPath) ? new ParquetPredictionWriter(outPath) : new CsvPredictionWriter(outPath);
                 }
 
-                for (int r = 0; r < data.RowCount; r++)
-                {
-                    output.WriteRecord(columns.Select(c => c.Cell(r)));
-                }
+                output.WriteChunk(columns, data.RowCount);
             }
 
             output?.Commit();
@@ -98,57 +98,57 @@ public static class PredictCommand
         return 0;
     }
 
-    /// <summary>One column per head, <c>&lt;head&gt;</c>: the class the rule picks, as an integer.</summary>
-    private static List<(string Name, Func<int, string> Cell)> LabelColumns(ModelDirectory model, IReadOnlyDictionary<string, double[,]> probabilities, DecisionRule rule)
-    {
-        var columns = new List<(string Name, Func<int, string> Cell)>();
-        foreach (var head in model.Heads)
-        {
-            int[] labels = rule.ForHead(model.Model, head.Name).Decide(probabilities[head.Name]);
-            columns.Add((head.Name, r => labels[r].ToString(CultureInfo.InvariantCulture)));
-        }
+    /// <summary>Whether the output is Parquet: a path ending in <c>.parquet</c>, in any case.</summary>
+    private static bool IsParquet(string path) => path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
 
-        return columns;
-    }
+    /// <summary>One column per head, <c>&lt;head&gt;</c>: the class the rule picks, as an integer.</summary>
+    private static List<PredictionColumn> LabelColumns(ModelDirectory model, IReadOnlyDictionary<string, double[,]> probabilities, DecisionRule rule) =>
+        [.. model.Heads.Select(head => new PredictionColumn(head.Name, rule.ForHead(model.Model, head.Name).Decide(probabilities[head.Name]), null))];
 
     /// <summary>
-    /// One column per head and class, <c>&lt;head&gt;_&lt;class&gt;</c>: probabilities, or logits widened from float to
-    /// double; either way the round-trip (<c>"R"</c>) text of the double. A CORN or CORAL head's logits that are
-    /// still its raw threshold outputs (no correction turned them into class logits) are K−1 columns
-    /// <c>&lt;head&gt;_t&lt;k&gt;</c>.
+    /// One column per head and class, <c>&lt;head&gt;_&lt;class&gt;</c>, of 32-bit floats: probabilities, computed in
+    /// double and rounded to the nearest float (at most half a float ulp away: a relative error below 6e-8), or the
+    /// float logits as they are. A CORN or CORAL head's logits that are still its raw threshold outputs (no
+    /// correction turned them into class logits) are K−1 columns <c>&lt;head&gt;_t&lt;k&gt;</c>.
     /// </summary>
-    private static List<(string Name, Func<int, string> Cell)> ProbabilityColumns(IReadOnlyList<HeadDefinition> heads, IReadOnlyDictionary<string, double[,]> probabilities) =>
-        ScoreColumns(heads, probabilities, _ => false);
+    private static List<PredictionColumn> ProbabilityColumns(IReadOnlyList<HeadDefinition> heads, IReadOnlyDictionary<string, double[,]> probabilities) =>
+        ScoreColumns(heads, heads.ToDictionary(h => h.Name, h => ToFloat(probabilities[h.Name]), StringComparer.Ordinal), _ => false);
 
-    private static List<(string Name, Func<int, string> Cell)> LogitColumns(IReadOnlyList<HeadDefinition> heads, MultiHeadPrediction logits) =>
-        ScoreColumns(heads, heads.ToDictionary(h => h.Name, h => ToDouble(logits[h.Name]), StringComparer.Ordinal), head => logits.Kinds[head] != HeadLoss.CrossEntropy);
+    private static List<PredictionColumn> LogitColumns(IReadOnlyList<HeadDefinition> heads, MultiHeadPrediction logits) =>
+        ScoreColumns(heads, heads.ToDictionary(h => h.Name, h => logits[h.Name], StringComparer.Ordinal), head => logits.Kinds[head] != HeadLoss.CrossEntropy);
 
-    private static List<(string Name, Func<int, string> Cell)> ScoreColumns(IReadOnlyList<HeadDefinition> heads, IReadOnlyDictionary<string, double[,]> matrix, Func<string, bool> isThresholdOutput)
+    private static List<PredictionColumn> ScoreColumns(IReadOnlyList<HeadDefinition> heads, IReadOnlyDictionary<string, float[,]> matrix, Func<string, bool> isThresholdOutput)
     {
-        var columns = new List<(string Name, Func<int, string> Cell)>();
+        var columns = new List<PredictionColumn>();
         foreach (var head in heads)
         {
             var m = matrix[head.Name];
             bool thresholds = isThresholdOutput(head.Name);
             for (int c = 0; c < m.GetLength(1); c++)
             {
-                int k = c;
+                var scores = new float[m.GetLength(0)];
+                for (int r = 0; r < scores.Length; r++)
+                {
+                    scores[r] = m[r, c];
+                }
+
                 string name = thresholds ? $"{head.Name}_t{c}" : $"{head.Name}_{c}";
-                columns.Add((name, r => m[r, k].ToString("R", CultureInfo.InvariantCulture)));
+                columns.Add(new PredictionColumn(name, null, scores));
             }
         }
 
         return columns;
     }
 
-    private static double[,] ToDouble(float[,] values)
+    /// <summary>Each value rounded to the nearest 32-bit float (ties to even).</summary>
+    private static float[,] ToFloat(double[,] values)
     {
-        var result = new double[values.GetLength(0), values.GetLength(1)];
+        var result = new float[values.GetLength(0), values.GetLength(1)];
         for (int r = 0; r < values.GetLength(0); r++)
         {
             for (int c = 0; c < values.GetLength(1); c++)
             {
-                result[r, c] = values[r, c];
+                result[r, c] = (float)values[r, c];
             }
         }
 

@@ -165,14 +165,9 @@ public static class CsvDataReader
                     continue;
                 }
 
-                if (!int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) || label < 0)
+                if (LabelCellError(cell, heads[h], classCounts?[h], () => table.Where(r, c), out int label) is { } error)
                 {
-                    throw new CliException($"{table.Where(r, c)}, head '{heads[h]}': {MessageText.Quote(cell)} is not a class index (an integer 0..K-1, or empty for a missing label).");
-                }
-
-                if (classCounts is not null && label >= classCounts[h])
-                {
-                    throw LabelOutOfRange(table, r, c, heads[h], label, classCounts[h]);
+                    throw error;
                 }
 
                 result[r, h] = label;
@@ -208,6 +203,23 @@ public static class CsvDataReader
 
     private static CliException LabelOutOfRange(CsvTable table, int row, int column, string head, int label, int classCount) =>
         LabelOutOfRange(table.Where(row, column), head, label, classCount);
+
+    /// <summary>The error <see cref="Labels"/> gives for a non-empty label cell, or null when the cell is a class index.</summary>
+    /// <param name="cell">The cell's text (not empty).</param>
+    /// <param name="head">The head's name.</param>
+    /// <param name="classCount">The head's class count, or null to accept any non-negative label.</param>
+    /// <param name="where">The cell's location for the message.</param>
+    /// <param name="label">The label when the cell is valid.</param>
+    /// <returns>The error, or null.</returns>
+    internal static CliException? LabelCellError(string cell, string head, int? classCount, Func<string> where, out int label)
+    {
+        if (!int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out label) || label < 0)
+        {
+            return new CliException($"{where()}, head '{head}': {MessageText.Quote(cell)} is not a class index (an integer 0..K-1, or empty for a missing label).");
+        }
+
+        return classCount is int k && label >= k ? LabelOutOfRange(where(), head, label, k) : null;
+    }
 
     /// <summary>The error for a label at or above its head's class count.</summary>
     internal static CliException LabelOutOfRange(string where, string head, int label, int classCount) =>

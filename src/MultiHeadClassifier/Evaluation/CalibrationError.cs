@@ -1,3 +1,4 @@
+using System.Buffers;
 using MultiHeadClassifier.Internal;
 
 namespace MultiHeadClassifier.Evaluation;
@@ -151,33 +152,29 @@ internal static class CalibrationError
 
     internal static IReadOnlyList<ReliabilityBin> ReliabilityDiagram(LabelledPairs pairs, double[,] probabilities)
     {
-        var confidences = new double[pairs.Count];
-        var hits = new bool[pairs.Count];
+        var bins = new ReliabilityBinCounts();
         for (int i = 0; i < pairs.Count; i++)
         {
             int top = TopClass(probabilities, pairs.Rows[i]);
-            confidences[i] = probabilities[pairs.Rows[i], top];
-            hits[i] = top == pairs.Truth[i];
+            bins.Add(probabilities[pairs.Rows[i], top], top == pairs.Truth[i]);
         }
 
-        return EqualWidthBins(confidences, hits);
+        return bins.ToBins();
     }
 
     internal static IReadOnlyList<IReadOnlyList<ReliabilityBin>> ClassReliabilityDiagrams(LabelledPairs pairs, double[,] probabilities)
     {
         int k = probabilities.GetLength(1);
         var result = new IReadOnlyList<ReliabilityBin>[k];
-        var confidences = new double[pairs.Count];
-        var hits = new bool[pairs.Count];
         for (int c = 0; c < k; c++)
         {
+            var bins = new ReliabilityBinCounts();
             for (int i = 0; i < pairs.Count; i++)
             {
-                confidences[i] = probabilities[pairs.Rows[i], c];
-                hits[i] = pairs.Truth[i] == c;
+                bins.Add(probabilities[pairs.Rows[i], c], pairs.Truth[i] == c);
             }
 
-            result[c] = EqualWidthBins(confidences, hits);
+            result[c] = bins.ToBins();
         }
 
         return result;
@@ -185,45 +182,92 @@ internal static class CalibrationError
 
     internal static double? AdaptiveCalibrationError(LabelledPairs pairs, double[,] probabilities)
     {
-        int n = pairs.Count;
+        var record = new ConfidenceRecord();
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            int top = TopClass(probabilities, pairs.Rows[i]);
+            record.Add(probabilities[pairs.Rows[i], top], top == pairs.Truth[i]);
+        }
+
+        return AdaptiveCalibrationError(record);
+    }
+
+    /// <summary>
+    /// Adaptive ECE from the recorded rows: sorts their confidences with a stable order (rows with equal confidence
+    /// keep their recording order), then cuts the 15 equal-mass groups. Needs 12 bytes per row while it runs (the
+    /// sorted confidences and their row indices), on top of the record.
+    /// </summary>
+    internal static double? AdaptiveCalibrationError(ConfidenceRecord record)
+    {
+        int n = record.Count;
         if (n == 0)
         {
             return null;
         }
 
-        var confidences = new double[n];
-        var hits = new bool[n];
-        for (int i = 0; i < n; i++)
+        // Pooled buffers: the heads of a report are sorted one after another, so they share one pair.
+        double[] sorted = ArrayPool<double>.Shared.Rent(n);
+        int[] order = ArrayPool<int>.Shared.Rent(n);
+        try
         {
-            int top = TopClass(probabilities, pairs.Rows[i]);
-            confidences[i] = probabilities[pairs.Rows[i], top];
-            hits[i] = top == pairs.Truth[i];
-        }
+            for (int i = 0; i < n; i++)
+            {
+                sorted[i] = record.Confidence(i);
+                order[i] = i;
+            }
 
-        // A stable sort by confidence: rows with equal confidence keep their order.
-        int[] order = [.. Enumerable.Range(0, n).OrderBy(i => confidences[i])];
+            // An unstable sort of primitives, then each run of equal confidences put back in row order: a stable sort.
+            Array.Sort(sorted, order, 0, n);
+            for (int start = 0; start < n;)
+            {
+                int end = start + 1;
+                while (end < n && sorted[end] == sorted[start])
+                {
+                    end++;
+                }
+
+                if (end - start > 1)
+                {
+                    Array.Sort(order, start, end - start);
+                }
+
+                start = end;
+            }
+
+            return EqualMassError(record, sorted, order, n);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(sorted);
+            ArrayPool<int>.Shared.Return(order);
+        }
+    }
+
+    /// <summary>Σ_b |hits_b − Σ confidence_b| / N over the 15 equal-mass groups of the first n sorted rows.</summary>
+    private static double EqualMassError(ConfidenceRecord record, double[] sorted, int[] order, int n)
+    {
         double ece = 0;
-        int start = 0;
+        int first = 0;
         for (int b = 0; b < BinCount; b++)
         {
             int size = (n / BinCount) + (b < n % BinCount ? 1 : 0);
             double confidenceSum = 0;
             int correct = 0;
-            for (int j = start; j < start + size; j++)
+            for (int j = first; j < first + size; j++)
             {
-                confidenceSum += confidences[order[j]];
-                correct += hits[order[j]] ? 1 : 0;
+                confidenceSum += sorted[j];
+                correct += record.Hit(order[j]) ? 1 : 0;
             }
 
             ece += Math.Abs(correct - confidenceSum) / n;
-            start += size;
+            first += size;
         }
 
         return ece;
     }
 
     /// <summary>The most probable class of a row, the lowest index on ties.</summary>
-    private static int TopClass(double[,] probabilities, int row)
+    internal static int TopClass(double[,] probabilities, int row)
     {
         int top = 0;
         for (int c = 1; c < probabilities.GetLength(1); c++)
@@ -235,53 +279,5 @@ internal static class CalibrationError
         }
 
         return top;
-    }
-
-    /// <summary>The <see cref="BinCount"/> equal-width bins of (confidence, hit) pairs.</summary>
-    private static ReliabilityBin[] EqualWidthBins(double[] confidences, bool[] hits)
-    {
-        var counts = new int[BinCount];
-        var confidenceSums = new double[BinCount];
-        var correctCounts = new int[BinCount];
-        for (int i = 0; i < confidences.Length; i++)
-        {
-            int b = BinOf(confidences[i]);
-            counts[b]++;
-            confidenceSums[b] += confidences[i];
-            if (hits[i])
-            {
-                correctCounts[b]++;
-            }
-        }
-
-        var bins = new ReliabilityBin[BinCount];
-        for (int b = 0; b < BinCount; b++)
-        {
-            bins[b] = new ReliabilityBin(
-                Edge(b),
-                Edge(b + 1),
-                counts[b],
-                counts[b] == 0 ? null : confidenceSums[b] / counts[b],
-                counts[b] == 0 ? null : (double)correctCounts[b] / counts[b]);
-        }
-
-        return bins;
-    }
-
-    /// <summary>The upper edge of bin b − 1 and lower edge of bin b: b / 15.</summary>
-    private static double Edge(int b) => (double)b / BinCount;
-
-    /// <summary>The first bin whose upper edge is at least the confidence; the last bin for anything above 1.</summary>
-    private static int BinOf(double confidence)
-    {
-        for (int b = 0; b < BinCount; b++)
-        {
-            if (confidence <= Edge(b + 1))
-            {
-                return b;
-            }
-        }
-
-        return BinCount - 1;
     }
 }

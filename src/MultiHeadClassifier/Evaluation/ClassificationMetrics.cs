@@ -113,39 +113,87 @@ internal static class ClassificationMetrics
     public static PerClassMetrics PerClass(int[] labels, int[] predictions, int classCount) =>
         PerClass(LabelledPairs.Create(labels, predictions, classCount));
 
-    internal static double? Accuracy(LabelledPairs pairs)
+    internal static double? Accuracy(LabelledPairs pairs) => Accuracy(pairs.Confusion());
+
+    internal static double? BalancedAccuracy(LabelledPairs pairs) => BalancedAccuracy(pairs.Confusion());
+
+    internal static double? MacroF1(LabelledPairs pairs) => MacroF1(pairs.Confusion());
+
+    internal static double? MeanAbsoluteError(LabelledPairs pairs) => MeanAbsoluteError(pairs.Confusion());
+
+    internal static double? MacroAveragedMeanAbsoluteError(LabelledPairs pairs) => MacroAveragedMeanAbsoluteError(pairs.Confusion());
+
+    internal static double? RootMeanSquaredError(LabelledPairs pairs) => RootMeanSquaredError(pairs.Confusion());
+
+    internal static PerClassMetrics PerClass(LabelledPairs pairs) => PerClass(pairs.Confusion());
+
+    /// <summary>The number of labelled rows a K × K confusion matrix counts.</summary>
+    internal static long Total(long[,] confusion)
     {
-        if (pairs.Count == 0)
+        long n = 0;
+        foreach (long count in confusion)
         {
-            return null;
+            n += count;
         }
 
-        int correct = 0;
-        for (int i = 0; i < pairs.Count; i++)
+        return n;
+    }
+
+    /// <summary>The union of classes that occur among the labels (rows) or the predictions (columns), ascending.</summary>
+    internal static int[] PresentClasses(long[,] confusion)
+    {
+        int k = confusion.GetLength(0);
+        var result = new List<int>();
+        for (int c = 0; c < k; c++)
         {
-            if (pairs.Truth[i] == pairs.Predicted[i])
+            bool present = false;
+            for (int j = 0; j < k && !present; j++)
             {
-                correct++;
+                present = confusion[c, j] > 0 || confusion[j, c] > 0;
+            }
+
+            if (present)
+            {
+                result.Add(c);
             }
         }
 
-        return (double)correct / pairs.Count;
+        return [.. result];
     }
 
-    internal static double? BalancedAccuracy(LabelledPairs pairs)
+    // Every metric below is a function of the confusion matrix [true, predicted] alone: integer counts, so the
+    // result does not depend on the order in which rows were counted (streamed or whole, it is the same number).
+    internal static double? Accuracy(long[,] confusion)
     {
-        if (pairs.Count == 0)
+        long n = Total(confusion);
+        if (n == 0)
         {
             return null;
         }
 
-        long[,] confusion = pairs.Confusion();
+        long correct = 0;
+        for (int c = 0; c < confusion.GetLength(0); c++)
+        {
+            correct += confusion[c, c];
+        }
+
+        return (double)correct / n;
+    }
+
+    internal static double? BalancedAccuracy(long[,] confusion)
+    {
+        if (Total(confusion) == 0)
+        {
+            return null;
+        }
+
+        int k = confusion.GetLength(0);
         double sum = 0;
         int classes = 0;
-        for (int c = 0; c < pairs.ClassCount; c++)
+        for (int c = 0; c < k; c++)
         {
             long rowSum = 0;
-            for (int j = 0; j < pairs.ClassCount; j++)
+            for (int j = 0; j < k; j++)
             {
                 rowSum += confusion[c, j];
             }
@@ -160,15 +208,15 @@ internal static class ClassificationMetrics
         return sum / classes;
     }
 
-    internal static double? MacroF1(LabelledPairs pairs)
+    internal static double? MacroF1(long[,] confusion)
     {
-        if (pairs.Count == 0)
+        if (Total(confusion) == 0)
         {
             return null;
         }
 
-        PerClassMetrics perClass = PerClass(pairs);
-        int[] present = pairs.PresentClasses();
+        PerClassMetrics perClass = PerClass(confusion);
+        int[] present = PresentClasses(confusion);
         double sum = 0;
         foreach (int c in present)
         {
@@ -178,44 +226,49 @@ internal static class ClassificationMetrics
         return sum / present.Length;
     }
 
-    internal static double? MeanAbsoluteError(LabelledPairs pairs)
+    internal static double? MeanAbsoluteError(long[,] confusion)
     {
-        if (pairs.Count == 0)
+        long n = Total(confusion);
+        if (n == 0)
         {
             return null;
         }
 
         long total = 0;
-        for (int i = 0; i < pairs.Count; i++)
+        for (int i = 0; i < confusion.GetLength(0); i++)
         {
-            total += Math.Abs(pairs.Truth[i] - pairs.Predicted[i]);
+            for (int j = 0; j < confusion.GetLength(1); j++)
+            {
+                total += Math.Abs(i - j) * confusion[i, j];
+            }
         }
 
-        return (double)total / pairs.Count;
+        return (double)total / n;
     }
 
-    internal static double? MacroAveragedMeanAbsoluteError(LabelledPairs pairs)
+    internal static double? MacroAveragedMeanAbsoluteError(long[,] confusion)
     {
-        if (pairs.Count == 0)
+        if (Total(confusion) == 0)
         {
             return null;
         }
 
-        var errors = new long[pairs.ClassCount];
-        var rows = new long[pairs.ClassCount];
-        for (int i = 0; i < pairs.Count; i++)
-        {
-            errors[pairs.Truth[i]] += Math.Abs(pairs.Truth[i] - pairs.Predicted[i]);
-            rows[pairs.Truth[i]]++;
-        }
-
+        int k = confusion.GetLength(0);
         double sum = 0;
         int present = 0;
-        for (int c = 0; c < pairs.ClassCount; c++)
+        for (int c = 0; c < k; c++)
         {
-            if (rows[c] > 0)
+            long errors = 0;
+            long rows = 0;
+            for (int j = 0; j < k; j++)
             {
-                sum += (double)errors[c] / rows[c];
+                errors += Math.Abs(c - j) * confusion[c, j];
+                rows += confusion[c, j];
+            }
+
+            if (rows > 0)
+            {
+                sum += (double)errors / rows;
                 present++;
             }
         }
@@ -223,27 +276,30 @@ internal static class ClassificationMetrics
         return sum / present;
     }
 
-    internal static double? RootMeanSquaredError(LabelledPairs pairs)
+    internal static double? RootMeanSquaredError(long[,] confusion)
     {
-        if (pairs.Count == 0)
+        long n = Total(confusion);
+        if (n == 0)
         {
             return null;
         }
 
         long total = 0;
-        for (int i = 0; i < pairs.Count; i++)
+        for (int i = 0; i < confusion.GetLength(0); i++)
         {
-            long d = pairs.Truth[i] - pairs.Predicted[i];
-            total += d * d;
+            for (int j = 0; j < confusion.GetLength(1); j++)
+            {
+                long d = i - j;
+                total += d * d * confusion[i, j];
+            }
         }
 
-        return Math.Sqrt((double)total / pairs.Count);
+        return Math.Sqrt((double)total / n);
     }
 
-    internal static PerClassMetrics PerClass(LabelledPairs pairs)
+    internal static PerClassMetrics PerClass(long[,] confusion)
     {
-        int k = pairs.ClassCount;
-        long[,] confusion = pairs.Confusion();
+        int k = confusion.GetLength(0);
         var precision = new double[k];
         var recall = new double[k];
         var f1 = new double[k];
@@ -265,7 +321,7 @@ internal static class ClassificationMetrics
             recall[c] = rowSum == 0 ? 0 : (double)tp / rowSum;
             long denominator = (2 * tp) + fp + fn;
             f1[c] = denominator == 0 ? 0 : 2.0 * tp / denominator;
-            support[c] = (int)rowSum;
+            support[c] = checked((int)rowSum);
         }
 
         return new PerClassMetrics(precision, recall, f1, support);

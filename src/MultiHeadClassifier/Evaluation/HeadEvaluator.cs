@@ -4,7 +4,8 @@ using MultiHeadClassifier.Internal;
 namespace MultiHeadClassifier.Evaluation;
 
 /// <summary>
-/// Computes a <see cref="HeadEvaluation"/> for one head from its labels, probabilities and predicted classes.
+/// Computes a <see cref="HeadEvaluation"/> for one head from its labels, probabilities and predicted classes,
+/// all rows at once (<see cref="HeadEvaluationAccumulator"/> takes them in chunks and gives the same result).
 /// Stateless and thread-safe.
 /// </summary>
 /// <remarks>
@@ -38,57 +39,9 @@ public static class HeadEvaluator
         ArgumentNullException.ThrowIfNull(labels);
         RequireColumns(name, probabilities, classCount);
         ArrayChecks.RequireProbabilities(probabilities, nameof(probabilities), name);
-        int rows = probabilities.GetLength(0);
-        int k = probabilities.GetLength(1);
-        ArrayChecks.RequireLabels(labels, rows, k, nameof(labels), name);
-        ArrayChecks.RequirePredictions(predictions, rows, k, nameof(predictions), name);
-        LabelledPairs pairs = LabelledPairs.Create(labels, predictions, k, name);
-
-        KappaResult kappa = QuadraticWeightedKappa.Compute(pairs);
-        IReadOnlyList<ReliabilityBin> bins = CalibrationError.ReliabilityDiagram(pairs, probabilities);
-        IReadOnlyList<IReadOnlyList<ReliabilityBin>> classBins = CalibrationError.ClassReliabilityDiagrams(pairs, probabilities);
-        var metrics = new MetricSummary(
-            ClassificationMetrics.Accuracy(pairs),
-            ClassificationMetrics.BalancedAccuracy(pairs),
-            ClassificationMetrics.MacroF1(pairs),
-            kappa.Value,
-            ClassificationMetrics.MeanAbsoluteError(pairs),
-            ProbabilisticMetrics.NegativeLogLikelihood(pairs, probabilities),
-            ProbabilisticMetrics.BrierScore(pairs, probabilities),
-            CalibrationError.ExpectedCalibrationError(bins))
-        {
-            Amae = ClassificationMetrics.MacroAveragedMeanAbsoluteError(pairs),
-            Rmse = ClassificationMetrics.RootMeanSquaredError(pairs),
-            ClasswiseEce = CalibrationError.ClasswiseCalibrationError(classBins),
-            AdaptiveEce = CalibrationError.AdaptiveCalibrationError(pairs, probabilities),
-        };
-
-        long[,] confusion = pairs.Confusion();
-        var matrix = new IReadOnlyList<long>[k];
-        for (int i = 0; i < k; i++)
-        {
-            var row = new long[k];
-            for (int j = 0; j < k; j++)
-            {
-                row[j] = confusion[i, j];
-            }
-
-            matrix[i] = row;
-        }
-
-        return new HeadEvaluation
-        {
-            Name = name,
-            ClassCount = k,
-            LabelledCount = pairs.Count,
-            MissingCount = rows - pairs.Count,
-            Metrics = metrics,
-            QwkUndefinedReason = kappa.UndefinedReason,
-            PerClass = ClassificationMetrics.PerClass(pairs),
-            ConfusionMatrix = matrix,
-            Reliability = bins,
-            ClassReliability = classBins,
-        };
+        var accumulator = new HeadEvaluationAccumulator(name, probabilities.GetLength(1));
+        accumulator.Add(labels, probabilities, predictions);
+        return accumulator.ToEvaluation();
     }
 
     /// <summary>Evaluates one head, predicting classes with <paramref name="rule"/>.</summary>

@@ -52,28 +52,6 @@ internal sealed class LabelledPairs
         return Keep(labels, new int[labels.Length], classCount);
     }
 
-    /// <summary>The union of classes that occur among the labels or the predictions, ascending.</summary>
-    public int[] PresentClasses()
-    {
-        var present = new bool[ClassCount];
-        for (int i = 0; i < Count; i++)
-        {
-            present[Truth[i]] = true;
-            present[Predicted[i]] = true;
-        }
-
-        var result = new List<int>();
-        for (int c = 0; c < ClassCount; c++)
-        {
-            if (present[c])
-            {
-                result.Add(c);
-            }
-        }
-
-        return [.. result];
-    }
-
     /// <summary>K × K counts: [true, predicted].</summary>
     public long[,] Confusion()
     {

@@ -43,10 +43,68 @@ public static class ModelEvaluator
         return Report(ensemble.Heads, data, ensemble.Probabilities(data, correction), head => rule.ForHead(ensemble.Members[0], head));
     }
 
-    private static EvaluationReport Report(IReadOnlyList<HeadDefinition> heads, MultiHeadDataset data, IReadOnlyDictionary<string, double[,]> probabilities, Func<string, DecisionRule> ruleFor) =>
-        new(heads.Select((head, h) =>
+    /// <summary>
+    /// Evaluates a model over labelled rows given in chunks, in order: predicts, corrects and decides chunk by chunk
+    /// and keeps only the running counts and sums of <see cref="EvaluationAccumulator"/>, so memory does not grow
+    /// with the rows except for adaptive ECE's 8 bytes per labelled row and head. The report equals
+    /// <see cref="Evaluate(MultiHeadModel, MultiHeadDataset, LogitCorrection, DecisionRule?)"/>'s on all the rows
+    /// at once, bit for bit, as long as each chunk's probabilities are those the whole data would give its rows
+    /// (true of <see cref="MultiHeadModel.Predict(MultiHeadDataset, int)"/> when every chunk but the last holds a
+    /// multiple of its 2,048-row forward batch; other sizes can move a probability by float rounding).
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="chunks">Labelled chunks (−1 = missing), read once, in order.</param>
+    /// <param name="correction">As for the whole-data overload. Default <see cref="LogitCorrection.None"/>.</param>
+    /// <param name="rule">As for the whole-data overload. Default <see cref="DecisionRule.Argmax"/>.</param>
+    /// <returns>The per-head report.</returns>
+    /// <exception cref="ArgumentException">A chunk does not fit the model.</exception>
+    public static EvaluationReport Evaluate(MultiHeadModel model, IEnumerable<MultiHeadDataset> chunks, LogitCorrection correction = LogitCorrection.None, DecisionRule? rule = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(chunks);
+        rule ??= DecisionRule.Argmax;
+        var accumulator = new EvaluationAccumulator(model.Heads);
+        foreach (MultiHeadDataset chunk in chunks)
         {
-            var p = probabilities[head.Name];
-            return HeadEvaluator.Evaluate(head.Name, data.HeadLabels(h), p, ruleFor(head.Name).Decide(p), head.ClassCount);
-        }));
+            ArgumentNullException.ThrowIfNull(chunk, nameof(chunks));
+            chunk.ValidateFor(model.Heads, model.InputWidth);
+            var probabilities = ModelCorrections.Probabilities(ModelCorrections.Apply(model, model.Predict(chunk), correction));
+            accumulator.Add(chunk, probabilities, head => rule.ForHead(model, head));
+        }
+
+        return accumulator.ToReport();
+    }
+
+    /// <summary>
+    /// Evaluates an ensemble over labelled rows given in chunks, in order, on its mean probabilities after an
+    /// explicit correction; memory and equality with the whole-data overload as for a model's chunked overload.
+    /// </summary>
+    /// <param name="ensemble">The ensemble.</param>
+    /// <param name="chunks">Labelled chunks (−1 = missing), read once, in order.</param>
+    /// <param name="correction">The correction (see <see cref="MultiHeadEnsemble.Probabilities"/>). Default none.</param>
+    /// <param name="rule">The decision rule, per head as for the whole-data overload. Default <see cref="DecisionRule.Argmax"/>.</param>
+    /// <returns>The per-head report.</returns>
+    /// <exception cref="ArgumentException">A chunk does not fit the ensemble.</exception>
+    public static EvaluationReport Evaluate(MultiHeadEnsemble ensemble, IEnumerable<MultiHeadDataset> chunks, LogitCorrection correction = LogitCorrection.None, DecisionRule? rule = null)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        ArgumentNullException.ThrowIfNull(chunks);
+        rule ??= DecisionRule.Argmax;
+        var accumulator = new EvaluationAccumulator(ensemble.Heads);
+        foreach (MultiHeadDataset chunk in chunks)
+        {
+            ArgumentNullException.ThrowIfNull(chunk, nameof(chunks));
+            chunk.ValidateFor(ensemble.Heads, ensemble.InputWidth);
+            accumulator.Add(chunk, ensemble.Probabilities(chunk, correction), head => rule.ForHead(ensemble.Members[0], head));
+        }
+
+        return accumulator.ToReport();
+    }
+
+    private static EvaluationReport Report(IReadOnlyList<HeadDefinition> heads, MultiHeadDataset data, IReadOnlyDictionary<string, double[,]> probabilities, Func<string, DecisionRule> ruleFor)
+    {
+        var accumulator = new EvaluationAccumulator(heads);
+        accumulator.Add(data, probabilities, ruleFor);
+        return accumulator.ToReport();
+    }
 }

@@ -37,34 +37,34 @@ internal static class QuadraticWeightedKappa
     public static KappaResult Compute(int[] labels, int[] predictions, int classCount) =>
         Compute(LabelledPairs.Create(labels, predictions, classCount));
 
-    internal static KappaResult Compute(LabelledPairs pairs)
+    internal static KappaResult Compute(LabelledPairs pairs) => Compute(pairs.Confusion());
+
+    /// <summary>The kappa from a K × K confusion matrix [true, predicted] of labelled rows: integer counts only.</summary>
+    internal static KappaResult Compute(long[,] confusion)
     {
-        if (pairs.Count == 0)
+        long total = ClassificationMetrics.Total(confusion);
+        if (total == 0)
         {
             return new KappaResult(null, NoLabelsReason);
         }
 
-        int[] present = pairs.PresentClasses();
+        int[] present = ClassificationMetrics.PresentClasses(confusion);
         int m = present.Length;
-        var position = new int[pairs.ClassCount];
-        for (int i = 0; i < m; i++)
-        {
-            position[present[i]] = i;
-        }
-
         var observed = new double[m, m];
         var rowSums = new double[m];
         var colSums = new double[m];
-        for (int i = 0; i < pairs.Count; i++)
+        for (int a = 0; a < m; a++)
         {
-            int a = position[pairs.Truth[i]];
-            int b = position[pairs.Predicted[i]];
-            observed[a, b]++;
-            rowSums[a]++;
-            colSums[b]++;
+            for (int b = 0; b < m; b++)
+            {
+                double count = confusion[present[a], present[b]];
+                observed[a, b] = count;
+                rowSums[a] += count;
+                colSums[b] += count;
+            }
         }
 
-        double n = pairs.Count;
+        double n = total;
         double weightedObserved = 0;
         double weightedExpected = 0;
         for (int i = 0; i < m; i++)

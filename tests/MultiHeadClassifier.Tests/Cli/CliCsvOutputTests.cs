@@ -16,7 +16,8 @@ namespace MultiHeadClassifier.Tests.Cli;
 /// <summary>
 /// Pins the bytes of the CSV files <c>mhc</c> writes (<c>history.csv</c> and <c>predict</c>'s output), which other
 /// tools read: RFC 4180 quoting of exactly the names that contain a comma, a quote, CR or LF (and of no other cell),
-/// empty unquoted cells for missing values, numbers in the invariant culture's round-trip ("R") format, and the
+/// empty unquoted cells for missing values, numbers in the invariant culture's round-trip ("R") format (predict's
+/// scores as 32-bit floats in their shortest form), and the
 /// platform's line ending after every record, the last one included.
 /// </summary>
 public sealed class CliCsvOutputTests : IDisposable
@@ -125,7 +126,7 @@ public sealed class CliCsvOutputTests : IDisposable
         File.ReadAllText(output).Should().Be(expected.ToString());
         var records = Parse(File.ReadAllText(output));
         records[0].Should().Equal(columns, "quoted names read back as written");
-        records.Skip(1).SelectMany(r => r).Select(RoundTrip).Should().Equal(cells.SelectMany(r => r).Select(c => double.Parse(c, CultureInfo.InvariantCulture)));
+        records.Skip(1).SelectMany(r => r).Select(FloatRoundTrip).Should().Equal(cells.SelectMany(r => r).Select(c => float.Parse(c, CultureInfo.InvariantCulture)));
     }
 
     /// <summary>The expected columns and cells of <c>mhc predict</c>, from the library's own prediction.</summary>
@@ -154,8 +155,8 @@ public sealed class CliCsvOutputTests : IDisposable
                 columns.Add(head.Name + "_" + c.ToString(CultureInfo.InvariantCulture));
                 for (int r = 0; r < rows; r++)
                 {
-                    // Logits are floats, written as the double they widen to.
-                    double value = kind == "logits" ? logits[head.Name][r, c] : probabilities[head.Name][r, c];
+                    // Logits are floats, written as they are; probabilities are doubles, written as the nearest float.
+                    float value = kind == "logits" ? logits[head.Name][r, c] : (float)probabilities[head.Name][r, c];
                     cells[r].Add(value.ToString("R", CultureInfo.InvariantCulture));
                 }
             }
@@ -187,6 +188,19 @@ public sealed class CliCsvOutputTests : IDisposable
     {
         double value = double.Parse(cell, NumberStyles.Float, CultureInfo.InvariantCulture);
         value.ToString("R", CultureInfo.InvariantCulture).Should().Be(cell);
+        return value;
+    }
+
+    /// <summary>
+    /// Parses a score cell as a float and checks that it is that float's shortest round-trip text: at most 9
+    /// significant digits (a float's 17-digit double widening, e.g. 0.10000000149011612, would fail).
+    /// </summary>
+    private static float FloatRoundTrip(string cell)
+    {
+        float value = float.Parse(cell, NumberStyles.Float, CultureInfo.InvariantCulture);
+        value.ToString("R", CultureInfo.InvariantCulture).Should().Be(cell);
+        string mantissa = cell.Split('E')[0].TrimStart('-').Replace(".", string.Empty, StringComparison.Ordinal).TrimStart('0');
+        mantissa.Length.Should().BeLessThanOrEqualTo(9, $"'{cell}' is a float in its shortest form");
         return value;
     }
 

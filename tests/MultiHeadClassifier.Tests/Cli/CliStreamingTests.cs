@@ -1,12 +1,16 @@
 using FluentAssertions;
+using MultiHeadClassifier.Cli;
+using MultiHeadClassifier.Cli.Commands;
+using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
+using MultiHeadClassifier.Decisions;
 using Xunit;
 
 namespace MultiHeadClassifier.Tests.Cli;
 
 /// <summary>
 /// <c>mhc train</c> streams its training file (a checking pass, then a pass that converts it to a temporary data file)
-/// and <c>mhc predict</c> scores in chunks; these pin what that must not change: which error a file with several
+/// and <c>mhc predict</c> and <c>mhc evaluate</c> score in chunks; these pin what that must not change: which error a file with several
 /// reports, and that chunked output is the rows in input order.
 /// </summary>
 public sealed class CliStreamingTests : IDisposable
@@ -112,5 +116,49 @@ public sealed class CliStreamingTests : IDisposable
         wholeOut.Should().Be(firstOut + restRows);
         wholeOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(9001);
         Directory.GetFiles(_workspace.Directory, "*.tmp").Should().BeEmpty();
+    }
+
+    [Fact]
+    public void When_evaluate_reads_more_rows_than_one_chunk_it_should_write_the_whole_data_evaluation_exactly()
+    {
+        // Arrange: 20,000 rows (three chunks of up to 8,192), 10% of labels missing; the expected JSON is the
+        // library's whole-data evaluation of the same file read at once.
+        Train(_workspace.TrainCsv).ExitCode.Should().Be(0);
+        var data = SyntheticRatings.Generate(new SyntheticRatingsOptions { Rows = 20000, Features = 8, Seed = 22, MissingRate = 0.1 });
+        string path = _workspace.WriteCsv("big.csv", data, Enumerable.Range(0, 20000));
+        string expected;
+        using (var model = ModelDirectory.Load(_workspace.PathOf("m")))
+        {
+            var (_, whole) = ModelInputs.Read(model, path, withLabels: true);
+            expected = model.Evaluate(whole, LogitCorrection.Prior, DecisionRule.Median).ToJson();
+        }
+
+        // Act
+        var result = _workspace.Run("evaluate", "--model", _workspace.PathOf("m"), "--data", path, "--json", _workspace.PathOf("big.json"),
+            "--correction", "prior", "--decision", "median", "--report", _workspace.PathOf("big.html"));
+
+        // Assert
+        result.ExitCode.Should().Be(0, result.Stderr);
+        File.ReadAllText(_workspace.PathOf("big.json")).Should().Be(expected);
+        File.Exists(_workspace.PathOf("big.html")).Should().BeTrue();
+    }
+
+    [Fact]
+    public void When_evaluate_finds_bad_labels_in_two_heads_in_different_chunks_it_should_report_the_first_head_as_the_whole_file_read_did()
+    {
+        // Arrange: 'dialog' (column 9) is bad on line 3, in the first chunk; 'plot' (column 8) on line 9,000, in the
+        // second. Read whole, labels are parsed head by head, so 'plot' is reported.
+        Train(_workspace.TrainCsv).ExitCode.Should().Be(0);
+        var data = SyntheticRatings.Generate(new SyntheticRatingsOptions { Rows = 9000, Features = 8, Seed = 23 });
+        string bad = _workspace.WithCell(_workspace.WriteCsv("bad.csv", data, Enumerable.Range(0, 9000)), "bad.csv", 3, 9, "x");
+        bad = _workspace.WithCell(bad, "bad.csv", 9000, 8, "9");
+
+        // Act
+        var result = _workspace.Run("evaluate", "--model", _workspace.PathOf("m"), "--data", bad, "--json", _workspace.PathOf("bad.json"));
+
+        // Assert
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Trim().Should().Be("error: bad.csv line 9000, column 'plot', head 'plot': label 9 is outside 0..4.");
+        File.Exists(_workspace.PathOf("bad.json")).Should().BeFalse();
     }
 }
