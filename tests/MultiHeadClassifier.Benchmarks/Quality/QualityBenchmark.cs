@@ -20,14 +20,25 @@ internal static class QualityBenchmark
 
     private static readonly string[] Metrics = ["bal_acc", "macro_f1", "qwk", "mae", "nll", "ece"];
 
-    public static int Run(DirectoryInfo folder, string[] heads, int seeds)
+    public static int Run(DirectoryInfo folder, string[] heads, int seeds, int? threads, string[] only)
     {
+        var unknown = only.Where(name => QualityRecipe.All.All(r => !string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"Unknown recipe {string.Join(", ", unknown.Select(n => $"'{n}'"))}; the recipes are: {string.Join("; ", QualityRecipe.All.Select(r => r.Name))}.");
+            return 2;
+        }
+
+        var recipes = QualityRecipe.All.Where((r, i) => i == 0 || only.Length == 0 || only.Contains(r.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+        // One thread by default: this small model gains nothing from two, and on a busy machine spinning threads cost 9x.
+        TorchSharp.torch.set_num_threads(threads ?? 1);
+
         var data = QualityData.Load(folder, heads);
-        Console.WriteLine($"Quality on {folder.FullName}: train {data.Train.RowCount}, valid {data.Valid.RowCount}, test {data.Test.RowCount} rows; {data.Train.FeatureCount} features; heads {string.Join(", ", heads.Select((h, i) => $"{h} (K={data.ClassCounts[i]})"))}; seeds 0-{seeds - 1}");
+        Console.WriteLine($"Quality on {folder.FullName}: train {data.Train.RowCount}, valid {data.Valid.RowCount}, test {data.Test.RowCount} rows; {data.Train.FeatureCount} features; heads {string.Join(", ", heads.Select((h, i) => $"{h} (K={data.ClassCounts[i]})"))}; seeds 0-{seeds - 1}; libtorch threads {TorchSharp.torch.get_num_threads()}");
         var results = new List<(string Recipe, string Readout, double[] Values)>();
         var floors = new List<(string Recipe, double Ece, double Floor)>();
         var total = Stopwatch.StartNew();
-        foreach (var recipe in QualityRecipe.All)
+        foreach (var recipe in recipes)
         {
             var clock = Stopwatch.StartNew();
             for (long seed = 0; seed < seeds; seed++)
@@ -46,7 +57,7 @@ internal static class QualityBenchmark
 
         Console.WriteLine($"  all recipes: {total.Elapsed.TotalSeconds:F0} s");
         Print(results);
-        Goals(results);
+        Goals(results, recipes);
         PrintEceFloors(floors);
         return 0;
     }
@@ -192,7 +203,7 @@ internal static class QualityBenchmark
     /// <c>=</c> (a tie) when they do; with 5 seeds each, disjoint ranges are what a one-sided Mann–Whitney test
     /// needs for p &lt; 0.01 (1 order in 252).
     /// </summary>
-    private static void Goals(List<(string Recipe, string Readout, double[] Values)> results)
+    private static void Goals(List<(string Recipe, string Readout, double[] Values)> results, List<QualityRecipe> recipes)
     {
         double[] Values(string recipe, string readout, int metric) =>
             [.. results.Where(r => r.Recipe == recipe && r.Readout == readout).Select(r => r.Values[metric])];
@@ -205,7 +216,7 @@ internal static class QualityBenchmark
         double baselineWidth = baseline[0].Max() - baseline[0].Min();
         Console.WriteLine();
         Console.WriteLine($"Goals against '{reference}' read plainly (medians over seeds: {string.Join(", ", Metrics.Select((m, j) => $"{m} {F4(Stats.Median(baseline[j]))}"))}; raw-argmax balanced-accuracy range {F(baselineWidth)} wide); + clearly better, - clearly worse (ranges over seeds apart), = tie (ranges overlap):");
-        foreach (var recipe in QualityRecipe.All.Select(r => r.Name))
+        foreach (var recipe in recipes.Select(r => r.Name))
         {
             var picks = Enumerable.Range(0, Metrics.Length).Select(j =>
             {
