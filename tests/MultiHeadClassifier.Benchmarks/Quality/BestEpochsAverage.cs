@@ -30,7 +30,12 @@ internal sealed class BestEpochsAverage(MultiHeadModel model, int count, bool hi
             return;
         }
 
-        float[][] weights = [.. model.Network.parameters().Select(p => p.detach().cpu().data<float>().ToArray())];
+        float[][] weights;
+        using (NewDisposeScope())
+        {
+            weights = [.. model.Network.parameters().Select(p => p.detach().cpu().data<float>().ToArray())];
+        }
+
         _best.Add((value, weights));
         _best.Sort((a, b) => a.Value.CompareTo(b.Value));
         if (_best.Count > count)
