@@ -11,10 +11,10 @@ using static TorchSharp.torch;
 // stability over a long fit, and Predict throughput, all in one process.
 //
 //   dotnet run -c Release --project tests/MultiHeadClassifier.Benchmarks -- [--quick] [--json FILE] [--threads N]
-//   dotnet run -c Release --project tests/MultiHeadClassifier.Benchmarks -- --quality DIR --heads a,b,c [--seeds 5]
+//   dotnet run -c Release --project tests/MultiHeadClassifier.Benchmarks -- --quality DIR --heads a,b,c [--seeds 5] [--threads N] [--recipe NAME]...
 var jsonOption = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file." };
 var quickOption = new Option<bool>("--quick") { Description = "Fewer rows, repetitions and epochs (finishes in under 2 minutes)." };
-var threadsOption = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice)." };
+var threadsOption = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice; with --quality, 1)." };
 var repsOption = new Option<int?>("--reps") { Description = "Timed repetitions per measurement; the median is reported (default 5, quick 3)." };
 var onlyOption = new Option<string[]>("--only") { Description = "Run only these workloads (W1, W2, W3); memory and inference need W1.", AllowMultipleArgumentsPerToken = true };
 var onnxOption = new Option<bool>("--onnx") { Description = "Also time W1's model exported to ONNX in ONNX Runtime, against Predict on the same rows." };
@@ -22,9 +22,10 @@ var inferenceOnlyOption = new Option<bool>("--inference-only") { Description = "
 var qualityOption = new Option<DirectoryInfo?>("--quality") { Description = "Instead of speed: model quality on DIR/train.csv, valid.csv and test.csv (the CLI's CSV format), per recipe over seeds." };
 var headsOption = new Option<string>("--heads") { Description = "With --quality: the comma-separated head columns.", DefaultValueFactory = _ => string.Empty };
 var seedsOption = new Option<int>("--seeds") { Description = "With --quality: seeds 0..N-1.", DefaultValueFactory = _ => 5 };
-var root = new RootCommand("MultiHeadClassifier performance and quality benchmarks") { jsonOption, quickOption, threadsOption, repsOption, onlyOption, onnxOption, inferenceOnlyOption, qualityOption, headsOption, seedsOption };
+var recipeOption = new Option<string[]>("--recipe") { Description = "With --quality: run only this recipe (its exact name; repeat the flag for more); the reference 'CE weighted' always runs.", AllowMultipleArgumentsPerToken = false };
+var root = new RootCommand("MultiHeadClassifier performance and quality benchmarks") { jsonOption, quickOption, threadsOption, repsOption, onlyOption, onnxOption, inferenceOnlyOption, qualityOption, headsOption, seedsOption, recipeOption };
 root.SetAction(parseResult => parseResult.GetValue(qualityOption) is { } quality
-    ? MultiHeadClassifier.Benchmarks.Quality.QualityBenchmark.Run(quality, parseResult.GetValue(headsOption)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), parseResult.GetValue(seedsOption))
+    ? MultiHeadClassifier.Benchmarks.Quality.QualityBenchmark.Run(quality, parseResult.GetValue(headsOption)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), parseResult.GetValue(seedsOption), parseResult.GetValue(threadsOption), parseResult.GetValue(recipeOption) ?? [])
     : Bench.Run(new BenchSettings(
     parseResult.GetValue(quickOption),
     parseResult.GetValue(jsonOption),

@@ -14,6 +14,12 @@ internal static class Scalars
     /// <summary>0.</summary>
     public static readonly Scalar Zero = 0.ToScalar();
 
+    /// <summary>1 (int), the alpha to pass explicitly: TorchSharp's <c>add_(Scalar)</c> makes a temporary one itself.</summary>
+    public static readonly Scalar One = 1.ToScalar();
+
+    /// <summary>−1, the missing-label marker.</summary>
+    public static readonly Scalar MinusOne = (-1).ToScalar();
+
     /// <summary>−∞ (double).</summary>
     public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
 }

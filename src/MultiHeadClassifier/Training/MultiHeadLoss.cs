@@ -1,5 +1,6 @@
 using MultiHeadClassifier.Heads;
 using MultiHeadClassifier.Internal;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MultiHeadClassifier.Training;
@@ -190,7 +191,7 @@ public sealed class MultiHeadLoss : IDisposable
             var z = logits.narrow(1, offset, _outputCounts[h]);
             offset += _outputCounts[h];
             var y = labels.select(1, h);
-            var w = _headWeights[h].index_select(0, y.clamp_min(0)) * y.ge(0).to(z.dtype);
+            var w = _headWeights[h].index_select(0, y.clamp_min(Scalars.Zero)) * y.ge(Scalars.Zero).to(z.dtype);
             var (numerator, denominator) = Heads[h].Loss == HeadLoss.CrossEntropy
                 ? ReferenceCrossEntropy(z, y, w)
                 : ReferenceOrdinal(z, y, w, Heads[h].Loss);
@@ -222,7 +223,7 @@ public sealed class MultiHeadLoss : IDisposable
 
     private static (Tensor Numerator, Tensor Denominator) ReferenceCrossEntropy(Tensor z, Tensor y, Tensor w)
     {
-        var nll = -z.log_softmax(1).gather(1, y.clamp_min(0).unsqueeze(1)).squeeze(1);
+        var nll = -z.log_softmax(1).gather(1, y.clamp_min(Scalars.Zero).unsqueeze(1)).squeeze(1);
         return ((w * nll).sum(), w.sum());
     }
 
@@ -232,8 +233,9 @@ public sealed class MultiHeadLoss : IDisposable
         var enteredWeight = zeros([], dtype: z.dtype, device: z.device);
         for (int k = 0; k < z.shape[1]; k++)
         {
-            var enters = kind == HeadLoss.Corn ? y.ge(k).to(z.dtype) : ones_like(w);
-            var target = y.gt(k).to(z.dtype);
+            using var threshold = k.ToScalar();
+            var enters = kind == HeadLoss.Corn ? y.ge(threshold).to(z.dtype) : ones_like(w);
+            var target = y.gt(threshold).to(z.dtype);
             var bce = nn.functional.binary_cross_entropy_with_logits(z.select(1, k), target, reduction: nn.Reduction.None);
             numerator += (w * enters * bce).sum();
             enteredWeight += (w * enters).sum();
@@ -294,7 +296,7 @@ public sealed class MultiHeadLoss : IDisposable
 
         // Out-of-range labels would otherwise fail deep inside libtorch's gather, or index another head's column.
         using var scope = NewDisposeScope();
-        var invalid = labels.lt(-1).logical_or(labels.ge(_classCountRow.to(labels.device)));
+        var invalid = labels.lt(Scalars.MinusOne).logical_or(labels.ge(_classCountRow.to(labels.device)));
         if (invalid.any().item<bool>())
         {
             long[] first = invalid.nonzero()[0].cpu().data<long>().ToArray();

@@ -1,3 +1,4 @@
+using MultiHeadClassifier.Internal;
 using static TorchSharp.torch;
 
 using TorchSharp;
@@ -98,7 +99,9 @@ internal sealed class FlatAdam : FlatOptimizer
         _squaredAverage.mul_(beta2).addcmul_(gradient, gradient, value: oneMinusBeta2);
 
         // m / (√v / c + ε) = c·m / (√v + c·ε): one pass fewer than dividing √v by c, the same value up to rounding.
-        var denominator = _squaredAverage.sqrt().add_(epsilon);
+        // The alpha is explicit: add_(Scalar) alone passes a temporary Scalar 1 that a finalizer may free mid-call,
+        // which crashed a long quality run here ("Expected false to be true" in toFloat).
+        var denominator = _squaredAverage.sqrt().add_(epsilon, Scalars.One);
         values.addcdiv_(_average, denominator, value: step);
     }
 
