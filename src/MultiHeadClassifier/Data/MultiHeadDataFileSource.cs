@@ -23,7 +23,7 @@ namespace MultiHeadClassifier.Data;
 /// was opened, is an <see cref="InvalidDataException"/> naming the file and row. Enumerations may run concurrently;
 /// each has its own buffers.</para>
 /// </remarks>
-public sealed class MultiHeadDataFileSource : IMultiHeadBatchSource, IDisposable
+public sealed class MultiHeadDataFileSource : ICheckedBatchSource, IDisposable
 {
     /// <summary>Batches read ahead of the trainer.</summary>
     private const int PrefetchBatches = 4;
@@ -273,7 +273,8 @@ public sealed class MultiHeadDataFileSource : IMultiHeadBatchSource, IDisposable
             int heads = layout.HeadNames.Length;
             float[] features = Count == capacity ? _features : _features.AsSpan(0, Count * width).ToArray();
             int[] labels = Count == capacity ? _labels : _labels.AsSpan(0, Count * heads).ToArray();
-            var data = MultiHeadDataset.FromRowMajor(features, labels, Count, width, heads, heads == 0 ? null : layout.HeadNames);
+            // Decode checked every value (finite features, labels in their heads' ranges): no second scan.
+            var data = MultiHeadDataset.FromCheckedRowMajor(features, labels, Count, width, heads, heads == 0 ? null : layout.HeadNames);
             _features = new float[capacity * width];
             _labels = new int[capacity * heads];
             Count = 0;
