@@ -23,6 +23,7 @@ internal static partial class ScaleBenchmark
     private const double IngestTarget = 3.8;
     private const double ThroughputTarget = 0.9;
     private const long LargeRows = 10_000_000;
+    private const long IssueRows = 1_000_000;
     private static readonly string[] Parts = ["train", "predict", "pandas", "throughput"];
 
     public static int Run(ScaleSettings settings)
@@ -134,8 +135,11 @@ internal static partial class ScaleBenchmark
         json["train"] = new JsonObject { ["wall_s"] = Math.Round(train.Wall.TotalSeconds, 2), ["ingest_s"] = Round(ingest), ["training_s"] = Round(epochs), ["peak_rss_mb"] = Round(train.PeakRssMegabytes) };
         bool large = settings.Rows >= LargeRows;
         summary.Add(Line($"mhc train peak RSS ({settings.Rows:N0} rows)", $"{Format(train.PeakRssMegabytes, "F0")} MB", $"<= {TrainRssTarget:F0} MB{(large ? " (10M-row target)" : string.Empty)}", train.PeakRssMegabytes <= TrainRssTarget));
-        string ingestTarget = pandasSeconds is { } p ? Invariant($"<= {IngestTarget} s or <= pandas/2 = {p / 2:F1} s") : $"<= {IngestTarget} s (pandas not measured)";
-        summary.Add(Line("mhc train CSV ingest", $"{Format(ingest, "F1")} s", ingestTarget, ingest <= IngestTarget || (pandasSeconds is { } q && ingest <= q / 2)));
+        // The ingest target is the issue's, for its 1M-row file; other sizes compare with pandas only.
+        bool issueFile = settings.Rows == IssueRows;
+        string ingestTarget = (issueFile ? Invariant($"<= {IngestTarget} s or ") : string.Empty)
+            + (pandasSeconds is { } p ? Invariant($"<= pandas/2 = {p / 2:F1} s") : "(pandas not measured)");
+        summary.Add(Line("mhc train CSV ingest", $"{Format(ingest, "F1")} s", ingestTarget, (issueFile && ingest <= IngestTarget) || (pandasSeconds is { } q && ingest <= q / 2)));
         if (!wants("predict"))
         {
             return;
