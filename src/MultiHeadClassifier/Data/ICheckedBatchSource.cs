@@ -16,4 +16,8 @@ internal interface ICheckedBatchSource : IMultiHeadBatchSource
 
     /// <summary>Per label column, the bound its labels are checked against (labels are below it).</summary>
     IReadOnlyList<int> ClassCounts { get; }
+
+    /// <summary>Hands back a batch of this source that the caller has finished with, so that its arrays can be reused.</summary>
+    /// <param name="batch">The batch; neither the caller nor anyone else may use it afterwards.</param>
+    void Recycle(MultiHeadDataset batch);
 }

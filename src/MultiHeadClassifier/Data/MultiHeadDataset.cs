@@ -279,6 +279,9 @@ public sealed class MultiHeadDataset
     internal static MultiHeadDataset FromCheckedRowMajor(float[] features, int[] labels, int rows, int width, int heads, string[]? headNames) =>
         new(features, labels, rows, width, heads, headNames);
 
+    /// <summary>The row-major arrays behind this dataset (not copies), for a source that recycles its batches.</summary>
+    internal (float[] Features, int[] Labels) RowMajorArrays => (_features, _labels);
+
     /// <summary>Adds this dataset's per-head class counts to <paramref name="totals"/>, without checking the labels against any heads.</summary>
     /// <param name="totals">Per label column, one count per class; every label must be below its column's length.</param>
     internal void AddClassCounts(long[][] totals)

@@ -38,6 +38,7 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
             fingerprint.Add(checkedBatch);
             standardizer?.Add(checkedBatch);
             checkedBatch.AddClassCounts(totals);
+            Recycle(checkedBatch);
         }
 
         if (index == 0)
@@ -92,6 +93,15 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
         return batch;
     }
 
+    /// <summary>Hands a batch that nothing references any more back to a source of this library that reuses its arrays.</summary>
+    private void Recycle(MultiHeadDataset batch)
+    {
+        if (_rowsChecked)
+        {
+            ((ICheckedBatchSource)source).Recycle(batch);
+        }
+    }
+
     /// <summary>One step's tensors from a checked batch: each filled by one host pass, no tensor operation on the way.</summary>
     private TrainingBatch ToBatch(MultiHeadDataset data, MultiHeadLoss loss)
     {
@@ -112,7 +122,12 @@ internal sealed class StreamingData(IMultiHeadBatchSource source, MultiHeadModel
             foreach (var batch in owner.Source.GetBatches(epoch))
             {
                 var data = owner.Checked(batch, index++);
-                yield return () => owner.ToBatch(data, loss);
+                yield return () =>
+                {
+                    var step = owner.ToBatch(data, loss);
+                    owner.Recycle(data);
+                    return step;
+                };
             }
         }
 

@@ -44,6 +44,15 @@ internal static class StreamingThroughput
             Fit(inMemory, workload, 1, t => t.Fit(inMemory, dataset));
             Fit(streamed, workload, 1, t => t.Fit(streamed, source));
             double samples = (double)workload.Rows * epochs;
+            var read = Stopwatch.StartNew();
+            var readCpu = EpochCpu.Now();
+            long rows = 0;
+            foreach (var batch in source.GetBatches(1))
+            {
+                rows += batch.RowCount;
+            }
+
+            Console.WriteLine(Invariant($"    reading one shuffled epoch from the file without training: {rows / read.Elapsed.TotalSeconds:N0} rows/s, {(EpochCpu.Now() - readCpu).TotalMilliseconds / (rows / (double)workload.BatchSize):F3} ms CPU per batch"));
             var runs = Repeater.Run(reps, attempt =>
             {
                 // Alternate the order so that drift in machine speed does not favour one side.
@@ -105,7 +114,7 @@ internal static class StreamingThroughput
 
         public override void OnEpochEnd(EpochEndArgs args) => Total = Now() - _start;
 
-        private static TimeSpan Now()
+        public static TimeSpan Now()
         {
             using var process = Process.GetCurrentProcess();
             return process.TotalProcessorTime;
