@@ -118,4 +118,39 @@ public sealed class StreamingDataTests : IDisposable
         // Assert
         act.Should().Throw<ArgumentException>().WithMessage("Training batch 2:*'plot'*label 5 at row 1*0..4*");
     }
+
+    [Fact]
+    public void When_the_trainer_reuses_its_batches_arrays_it_should_leave_batches_a_caller_holds_unchanged()
+    {
+        // Arrange: a caller keeps one epoch's batches, then a model trains from the same source for several epochs.
+        var data = TestData.Ratings(300, seed: 9);
+        string path = Path.Combine(_folder, "train.mhcdata");
+        using (var writer = MultiHeadDataFile.Create(path, data.FeatureCount, TestData.HeadNames, [5, 5, 5, 5]))
+        {
+            writer.Append(data);
+            writer.Complete();
+        }
+
+        using var source = MultiHeadDataFile.Open(path, new MultiHeadDataFileOptions { BatchSize = 32, Seed = 4, ChunkRows = 100 });
+        var held = new List<MultiHeadDataset>();
+        var snapshot = new List<(float[] Features, int[] Labels)>();
+        foreach (var batch in source.GetBatches(1))
+        {
+            held.Add(batch);
+            snapshot.Add((batch.Features.ToArray(), batch.Labels.ToArray()));
+        }
+
+        using var model = MultiHeadModel.Create(data.FeatureCount, TestData.Heads(ClassWeighting.Explicit(1, 1, 1, 1, 1)), new MultiHeadModelOptions { Seed = 1 });
+
+        // Act
+        new MultiHeadTrainer(new MultiHeadTrainerOptions { Epochs = 3, BatchSize = 32, Seed = 1 }).Fit(model, source);
+
+        // Assert: the trainer's epochs visit other shuffled orders, so a reused array would hold other rows.
+        held.Should().HaveCount(10);
+        for (int b = 0; b < held.Count; b++)
+        {
+            held[b].Features.ToArray().Should().Equal(snapshot[b].Features);
+            held[b].Labels.ToArray().Should().Equal(snapshot[b].Labels);
+        }
+    }
 }
