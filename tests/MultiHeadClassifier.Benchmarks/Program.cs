@@ -12,20 +12,34 @@ using static TorchSharp.torch;
 //
 //   dotnet run -c Release --project tests/MultiHeadClassifier.Benchmarks -- [--quick] [--json FILE] [--threads N]
 //   dotnet run -c Release --project tests/MultiHeadClassifier.Benchmarks -- --quality DIR --heads a,b,c [--seeds 5] [--threads N] [--recipe NAME]...
+//   dotnet run -c Release --project tests/MultiHeadClassifier.Benchmarks -- --scale [--scale-rows N] [--scale-only train,predict,pandas,throughput]
 var jsonOption = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file." };
 var quickOption = new Option<bool>("--quick") { Description = "Fewer rows, repetitions and epochs (finishes in under 2 minutes)." };
 var threadsOption = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice; with --quality, 1)." };
 var repsOption = new Option<int?>("--reps") { Description = "Timed repetitions per measurement; the median is reported (default 5, quick 3)." };
-var onlyOption = new Option<string[]>("--only") { Description = "Run only these workloads (W1, W2, W3); memory and inference need W1.", AllowMultipleArgumentsPerToken = true };
+var onlyOption = new Option<string[]>("--only") { Description = "Run only these workloads (W1, W2, W3; with --scale, W1 or S40); memory and inference need W1.", AllowMultipleArgumentsPerToken = true };
 var onnxOption = new Option<bool>("--onnx") { Description = "Also time W1's model exported to ONNX in ONNX Runtime, against Predict on the same rows." };
 var inferenceOnlyOption = new Option<bool>("--inference-only") { Description = "Skip the training measurements: train W1's model for one epoch, then time Predict (and ONNX Runtime with --onnx) only." };
 var qualityOption = new Option<DirectoryInfo?>("--quality") { Description = "Instead of speed: model quality on DIR/train.csv, valid.csv and test.csv (the CLI's CSV format), per recipe over seeds." };
 var headsOption = new Option<string>("--heads") { Description = "With --quality: the comma-separated head columns.", DefaultValueFactory = _ => string.Empty };
 var seedsOption = new Option<int>("--seeds") { Description = "With --quality: seeds 0..N-1.", DefaultValueFactory = _ => 5 };
 var recipeOption = new Option<string[]>("--recipe") { Description = "With --quality: run only this recipe (its exact name; repeat the flag for more); the reference 'CE weighted' always runs.", AllowMultipleArgumentsPerToken = false };
-var root = new RootCommand("MultiHeadClassifier performance and quality benchmarks") { jsonOption, quickOption, threadsOption, repsOption, onlyOption, onnxOption, inferenceOnlyOption, qualityOption, headsOption, seedsOption, recipeOption };
+var scaleOption = new Option<bool>("--scale") { Description = "Instead of the workloads: issue #13's targets on a generated CSV (mhc train and predict under /usr/bin/time -v, pandas read_csv, streaming vs in-memory training throughput)." };
+var scaleRowsOption = new Option<long>("--scale-rows") { Description = "With --scale: rows of the generated CSV (default 1,000,000; e.g. 10000000 for the 10M-row memory target).", DefaultValueFactory = _ => 1_000_000 };
+var scaleOnlyOption = new Option<string[]>("--scale-only") { Description = "With --scale: run only these parts: train, predict, pandas, throughput.", AllowMultipleArgumentsPerToken = true };
+var mhcOption = new Option<FileInfo?>("--mhc") { Description = "With --scale: the mhc.dll to run (default: build samples/MultiHeadClassifier.Cli in Release)." };
+var root = new RootCommand("MultiHeadClassifier performance and quality benchmarks") { jsonOption, quickOption, threadsOption, repsOption, onlyOption, onnxOption, inferenceOnlyOption, qualityOption, headsOption, seedsOption, recipeOption, scaleOption, scaleRowsOption, scaleOnlyOption, mhcOption };
 root.SetAction(parseResult => parseResult.GetValue(qualityOption) is { } quality
     ? MultiHeadClassifier.Benchmarks.Quality.QualityBenchmark.Run(quality, parseResult.GetValue(headsOption)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), parseResult.GetValue(seedsOption), parseResult.GetValue(threadsOption), parseResult.GetValue(recipeOption) ?? [])
+    : parseResult.GetValue(scaleOption)
+    ? MultiHeadClassifier.Benchmarks.Scale.ScaleBenchmark.Run(new MultiHeadClassifier.Benchmarks.Scale.ScaleSettings(
+        parseResult.GetValue(scaleRowsOption),
+        parseResult.GetValue(repsOption) ?? 5,
+        [.. (parseResult.GetValue(scaleOnlyOption) ?? []).SelectMany(p => p.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))],
+        parseResult.GetValue(mhcOption),
+        parseResult.GetValue(jsonOption),
+        parseResult.GetValue(threadsOption),
+        parseResult.GetValue(onlyOption)))
     : Bench.Run(new BenchSettings(
     parseResult.GetValue(quickOption),
     parseResult.GetValue(jsonOption),

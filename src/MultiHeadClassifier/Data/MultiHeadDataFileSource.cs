@@ -23,15 +23,20 @@ namespace MultiHeadClassifier.Data;
 /// was opened, is an <see cref="InvalidDataException"/> naming the file and row. Enumerations may run concurrently;
 /// each has its own buffers.</para>
 /// </remarks>
-public sealed class MultiHeadDataFileSource : IMultiHeadBatchSource, IDisposable
+public sealed class MultiHeadDataFileSource : ICheckedBatchSource, IDisposable
 {
     /// <summary>Batches read ahead of the trainer.</summary>
     private const int PrefetchBatches = 4;
+
+    /// <summary>Recycled batch arrays kept at most: enough for the read-ahead queue and the batch in training.</summary>
+    private const int MaxRecycled = PrefetchBatches + 4;
 
     private readonly SafeFileHandle _handle;
     private readonly DataFileLayout _layout;
     private readonly MultiHeadDataFileOptions _options;
     private readonly long _dataStart;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(float[] Features, int[] Labels)> _recycled = new();
+    private byte[]? _spareChunk;
 
     internal MultiHeadDataFileSource(string path, MultiHeadDataFileOptions options)
     {
@@ -91,6 +96,21 @@ public sealed class MultiHeadDataFileSource : IMultiHeadBatchSource, IDisposable
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         return Prefetched(epoch);
+    }
+
+    /// <summary>
+    /// Takes back a full batch this source returned, whose caller holds no reference to it any more, so that a later
+    /// batch reuses its arrays instead of allocating new ones. Batches of another size are ignored.
+    /// </summary>
+    /// <param name="batch">The batch; it must not be used afterwards.</param>
+    void ICheckedBatchSource.Recycle(MultiHeadDataset batch)
+    {
+        int capacity = (int)Math.Min(_options.BatchSize, RowCount);
+        var (features, labels) = batch.RowMajorArrays;
+        if (features.Length == capacity * _layout.FeatureCount && labels.Length == capacity * _layout.HeadNames.Length && _recycled.Count < MaxRecycled)
+        {
+            _recycled.Enqueue((features, labels));
+        }
     }
 
     /// <summary>Closes the file.</summary>
@@ -156,8 +176,8 @@ public sealed class MultiHeadDataFileSource : IMultiHeadBatchSource, IDisposable
         var random = new SplitMix64(_options.Seed, epoch);
         int[] chunkOrder = Order(chunks, shuffle, ref random);
         int record = _layout.RecordSize;
-        var buffer = new byte[(int)Math.Min(chunkRows, RowCount) * record];
-        var batch = new BatchBuilder(_layout, (int)Math.Min(_options.BatchSize, RowCount));
+        var buffer = TakeChunkBuffer((int)Math.Min(chunkRows, RowCount) * record);
+        var batch = new BatchBuilder(_layout, (int)Math.Min(_options.BatchSize, RowCount), _recycled);
         foreach (int chunk in chunkOrder)
         {
             long first = (long)chunk * chunkRows;
@@ -178,6 +198,18 @@ public sealed class MultiHeadDataFileSource : IMultiHeadBatchSource, IDisposable
         {
             yield return batch.Take();
         }
+
+        _spareChunk = buffer;
+    }
+
+    /// <summary>
+    /// The chunk buffer an earlier pass left, when it is free and of the right size, else a new one: reading a chunk
+    /// overwrites it whole, so it is neither zeroed nor, for consecutive epochs, allocated and faulted in again.
+    /// </summary>
+    private byte[] TakeChunkBuffer(int length)
+    {
+        var spare = Interlocked.Exchange(ref _spareChunk, null);
+        return spare is { } b && b.Length == length ? b : GC.AllocateUninitializedArray<byte>(length);
     }
 
     private static int[] Order(int count, bool shuffle, ref SplitMix64 random)
@@ -252,33 +284,53 @@ public sealed class MultiHeadDataFileSource : IMultiHeadBatchSource, IDisposable
     }
 
     /// <summary>Fills one batch's row-major arrays; <see cref="Take"/> hands them to a dataset and starts new ones.</summary>
-    private sealed class BatchBuilder(DataFileLayout layout, int capacity)
+    private sealed class BatchBuilder
     {
-        private float[] _features = new float[capacity * layout.FeatureCount];
-        private int[] _labels = new int[capacity * layout.HeadNames.Length];
+        private readonly DataFileLayout _layout;
+        private readonly int _capacity;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(float[] Features, int[] Labels)> _recycled;
+        private float[] _features;
+        private int[] _labels;
+
+        public BatchBuilder(DataFileLayout layout, int capacity, System.Collections.Concurrent.ConcurrentQueue<(float[] Features, int[] Labels)> recycled)
+        {
+            _layout = layout;
+            _capacity = capacity;
+            _recycled = recycled;
+            (_features, _labels) = NewArrays();
+        }
 
         public int Count { get; private set; }
 
-        public bool IsFull => Count == capacity;
+        public bool IsFull => Count == _capacity;
 
-        public Span<float> FeatureRow() => _features.AsSpan(Count * layout.FeatureCount, layout.FeatureCount);
+        public Span<float> FeatureRow() => _features.AsSpan(Count * _layout.FeatureCount, _layout.FeatureCount);
 
-        public Span<int> LabelRow() => _labels.AsSpan(Count * layout.HeadNames.Length, layout.HeadNames.Length);
+        public Span<int> LabelRow() => _labels.AsSpan(Count * _layout.HeadNames.Length, _layout.HeadNames.Length);
 
         public void Advance() => Count++;
 
         public MultiHeadDataset Take()
         {
-            int width = layout.FeatureCount;
-            int heads = layout.HeadNames.Length;
-            float[] features = Count == capacity ? _features : _features.AsSpan(0, Count * width).ToArray();
-            int[] labels = Count == capacity ? _labels : _labels.AsSpan(0, Count * heads).ToArray();
-            var data = MultiHeadDataset.FromRowMajor(features, labels, Count, width, heads, heads == 0 ? null : layout.HeadNames);
-            _features = new float[capacity * width];
-            _labels = new int[capacity * heads];
+            int width = _layout.FeatureCount;
+            int heads = _layout.HeadNames.Length;
+            float[] features = Count == _capacity ? _features : _features.AsSpan(0, Count * width).ToArray();
+            int[] labels = Count == _capacity ? _labels : _labels.AsSpan(0, Count * heads).ToArray();
+            // Decode checked every value (finite features, labels in their heads' ranges): no second scan.
+            var data = MultiHeadDataset.FromCheckedRowMajor(features, labels, Count, width, heads, heads == 0 ? null : _layout.HeadNames);
+            (_features, _labels) = NewArrays();
             Count = 0;
             return data;
         }
+
+        /// <summary>
+        /// Arrays handed back through <see cref="ICheckedBatchSource.Recycle"/> when there are any, else new ones; every element is
+        /// written before a batch is handed out, so new arrays need not be zeroed.
+        /// </summary>
+        private (float[] Features, int[] Labels) NewArrays() =>
+            _recycled.TryDequeue(out var arrays)
+                ? arrays
+                : (GC.AllocateUninitializedArray<float>(_capacity * _layout.FeatureCount), GC.AllocateUninitializedArray<int>(_capacity * _layout.HeadNames.Length));
     }
 
     /// <summary>SplitMix64 (Steele, Lea and Flood 2014): a small generator whose sequence is fixed by this code alone.</summary>

@@ -265,6 +265,40 @@ public sealed class MultiHeadDataset
         return data;
     }
 
+    /// <summary>
+    /// Wraps row-major arrays that the caller has already checked (at least one row and one feature column, finite
+    /// features, labels of at least −1), without copying them and without scanning them again.
+    /// </summary>
+    /// <param name="features">Rows × width values, row-major; owned by the new dataset.</param>
+    /// <param name="labels">Rows × heads labels, row-major; owned by the new dataset.</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="width">Number of feature columns.</param>
+    /// <param name="heads">Number of label columns.</param>
+    /// <param name="headNames">The label columns' names, or null.</param>
+    /// <returns>The dataset.</returns>
+    internal static MultiHeadDataset FromCheckedRowMajor(float[] features, int[] labels, int rows, int width, int heads, string[]? headNames) =>
+        new(features, labels, rows, width, heads, headNames);
+
+    /// <summary>The row-major arrays behind this dataset (not copies), for a source that recycles its batches.</summary>
+    internal (float[] Features, int[] Labels) RowMajorArrays => (_features, _labels);
+
+    /// <summary>Adds this dataset's per-head class counts to <paramref name="totals"/>, without checking the labels against any heads.</summary>
+    /// <param name="totals">Per label column, one count per class; every label must be below its column's length.</param>
+    internal void AddClassCounts(long[][] totals)
+    {
+        for (int r = 0; r < RowCount; r++)
+        {
+            for (int h = 0; h < HeadCount; h++)
+            {
+                int y = _labels[r * HeadCount + h];
+                if (y >= 0)
+                {
+                    totals[h][y]++;
+                }
+            }
+        }
+    }
+
     /// <summary>The error for a NaN or infinite feature value at a 0-based row and column.</summary>
     internal static ArgumentException NonFiniteFeature(float value, int row, int column) =>
         new(string.Create(CultureInfo.InvariantCulture, $"Feature value at row {row}, column {column} is {value}; features must be finite numbers."));

@@ -20,6 +20,8 @@ internal sealed class CrossEntropyTerms : IDisposable
     private readonly Tensor _columnHeads;
     private readonly Tensor _headMembership;
     private readonly int _maxClasses;
+    private readonly float[] _hostColumnWeights;
+    private readonly long[] _hostOffsets;
 
     /// <param name="weights">Each head's K class weights, in layout order.</param>
     /// <param name="device">Where the tensors live.</param>
@@ -31,6 +33,8 @@ internal sealed class CrossEntropyTerms : IDisposable
         long[] offsets = HeadOffsets(_classCounts);
         var (columnWeights, columnHeads, membership) = ColumnLayout(weights, offsets, totalClasses);
         long[]? gatherIndex = PaddedGatherIndex(_classCounts, _maxClasses, totalClasses);
+        _hostColumnWeights = columnWeights;
+        _hostOffsets = offsets;
         _columnWeights = tensor(columnWeights, device: device);
         _columnHeads = tensor(columnHeads, device: device);
         _headMembership = tensor(membership, [totalClasses, weights.Length], device: device);
@@ -46,6 +50,26 @@ internal sealed class CrossEntropyTerms : IDisposable
         var columns = labels.clamp_min(Scalars.Zero) + _headOffsets;
         var weights = _columnWeights.take(columns) * labels.ge(Scalars.Zero).to(_columnWeights.dtype);
         return (columns.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// <see cref="Targets"/> computed on the host from row-major labels, straight into the tensors' memory: the same
+    /// values bit for bit (the column is max(y, 0) plus the head's offset; the weight is the column's weight times
+    /// 1 or 0, the same float multiply as the tensor path), without a tensor operation per step.
+    /// </summary>
+    /// <param name="labels">Rows × heads labels of these heads, row-major, each in −1..K−1.</param>
+    /// <param name="columns">Rows × heads target columns, filled.</param>
+    /// <param name="weights">Rows × heads target weights, filled.</param>
+    public void TargetsInto(ReadOnlySpan<int> labels, Span<long> columns, Span<float> weights)
+    {
+        int heads = _hostOffsets.Length;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int y = labels[i];
+            long column = Math.Max(y, 0) + _hostOffsets[i % heads];
+            columns[i] = column;
+            weights[i] = _hostColumnWeights[column] * (y >= 0 ? 1f : 0f);
+        }
     }
 
     /// <summary>Per head, Σ w[y]·nll and Σ w[y] over the batch's labelled rows.</summary>

@@ -141,6 +141,33 @@ public sealed class MultiHeadLoss : IDisposable
         return new LossTargets(columns, weights, taskWeights, taskTargets).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// <see cref="PrepareTargets"/> from row-major host labels without a tensor operation, when every head is a
+    /// cross-entropy head; the same values bit for bit. Returns false (and default targets) for other losses.
+    /// </summary>
+    /// <param name="labels">Rows × heads labels, row-major, each in −1..K−1 for its head.</param>
+    /// <param name="rows">The number of rows.</param>
+    /// <param name="device">Where the targets go.</param>
+    /// <param name="targets">The targets, in the current dispose scope.</param>
+    /// <returns>Whether the targets were built.</returns>
+    internal bool TryPrepareTargets(ReadOnlySpan<int> labels, int rows, Device device, out LossTargets targets)
+    {
+        if (_crossEntropy is null || _crossEntropyHeads is not null || _ordinal is not null)
+        {
+            targets = default;
+            return false;
+        }
+
+        int heads = Heads.Count;
+        var columns = empty([rows, heads], ScalarType.Int64, CPU);
+        var weights = empty([rows, heads], ScalarType.Float32, CPU);
+        _crossEntropy.TargetsInto(labels, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(columns.bytes), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(weights.bytes));
+        targets = device.type == TorchSharp.DeviceType.CPU
+            ? new LossTargets(columns, weights, null, null)
+            : new LossTargets(columns.to(device), weights.to(device), null, null);
+        return true;
+    }
+
     /// <summary><see cref="WeightedSums(Tensor, Tensor)"/> from prepared targets.</summary>
     internal (Tensor Numerator, Tensor Denominator) WeightedSums(Tensor logits, LossTargets targets)
     {

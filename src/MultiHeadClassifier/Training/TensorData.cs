@@ -7,6 +7,41 @@ namespace MultiHeadClassifier.Training;
 /// <summary>Copies rows of a <see cref="MultiHeadDataset"/> into tensors.</summary>
 internal static class TensorData
 {
+    /// <summary>
+    /// All of a dataset's features as a [rows, D] float32 tensor on a device, standardised on the way when a
+    /// standardizer is given: one pass, the same floats as <see cref="MultiHeadClassifier.Modeling.MultiHeadModel.Prepare"/>
+    /// applied to the raw tensor ((x − mean) / scale in float32).
+    /// </summary>
+    public static Tensor Features(MultiHeadDataset data, FeatureStandardizer? standardizer, Device device)
+    {
+        var x = empty([data.RowCount, data.FeatureCount], float32, CPU);
+        var destination = MemoryMarshal.Cast<byte, float>(x.bytes);
+        if (standardizer is null)
+        {
+            data.Features.CopyTo(destination);
+        }
+        else
+        {
+            standardizer.Transform(data.Features, destination);
+        }
+
+        return device.type == TorchSharp.DeviceType.CPU ? x : x.to(device);
+    }
+
+    /// <summary>All of a dataset's labels as a [rows, H] int64 tensor on a device.</summary>
+    public static Tensor Labels(MultiHeadDataset data, Device device)
+    {
+        var y = empty([data.RowCount, data.HeadCount], int64, CPU);
+        var longs = MemoryMarshal.Cast<byte, long>(y.bytes);
+        var labels = data.Labels;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            longs[i] = labels[i];
+        }
+
+        return device.type == TorchSharp.DeviceType.CPU ? y : y.to(device);
+    }
+
     /// <summary>Features [count, D] float32 and labels [count, H] int64 of rows start..start+count−1, on a device.</summary>
     public static (Tensor X, Tensor Y) ToTensors(MultiHeadDataset data, int start, int count, Device device)
     {
