@@ -13,8 +13,8 @@ namespace MultiHeadClassifier.Tests.Internal;
 /// <remarks>
 /// Two kinds of site are reported:
 /// <list type="bullet">
-/// <item>a call to <c>Scalar.op_Implicit</c> or <c>ToScalar</c> whose result is not stored into a field, or into a
-/// local of a method that also disposes a Scalar or calls <see cref="GC.KeepAlive"/> (the <c>using var s = k.ToScalar()</c>
+/// <item>a call to <c>Scalar.op_Implicit</c> or <c>ToScalar</c> whose result is not stored straight into a field, or into
+/// a local that the method later disposes or passes to <see cref="GC.KeepAlive"/> (the <c>using var s = k.ToScalar()</c>
 /// pattern);</item>
 /// <item>a call to a TorchSharp method that itself makes such a temporary (found by scanning TorchSharp's own IL the
 /// same way, transitively through TorchSharp's internal calls), e.g. <c>add_(Tensor)</c>, which calls
@@ -48,33 +48,28 @@ internal static class ScalarTemporaryScanner
     /// <summary>Every site in the methods and constructors <paramref name="type"/> declares (not its nested types).</summary>
     public static IReadOnlyList<Site> Scan(Type type) => Scan(MethodsOf(type));
 
+    /// <summary>The TorchSharp methods that make a Scalar temporary themselves, directly or through other TorchSharp methods.</summary>
+    public static IReadOnlyCollection<MethodBase> HiddenScalarMethods() =>
+        [.. MethodsOf(typeof(Scalar).Assembly).Where(m => HiddenTorchSharpMethods.Value.Contains(Key(m)))];
+
     private static IReadOnlyList<Site> Scan(IEnumerable<MethodBase> methods)
     {
         var hidden = HiddenTorchSharpMethods.Value;
         var sites = new List<Site>();
         foreach (var method in methods)
         {
-            var calls = Calls(method).ToList();
-            bool managesLifetime = calls.Any(c => IsScalarDispose(c.Callee) || IsKeepAlive(c.Callee));
-            foreach (var call in calls)
+            var code = Decode(method);
+            for (int i = 0; i < code.Count; i++)
             {
-                if (IsScalarFactory(call.Callee) && !IsHeld(call.Next, managesLifetime))
+                if (code[i].Callee is { } callee && (IsUnheldFactory(code, i) || hidden.Contains(Key(callee))))
                 {
-                    sites.Add(new Site(method, call.Offset, call.Callee));
-                }
-                else if (hidden.Contains(Key(call.Callee)))
-                {
-                    sites.Add(new Site(method, call.Offset, call.Callee));
+                    sites.Add(new Site(method, code[i].Offset, callee));
                 }
             }
         }
 
         return sites;
     }
-
-    /// <summary>The TorchSharp methods that make a Scalar temporary themselves, directly or through other TorchSharp methods.</summary>
-    public static IReadOnlyCollection<MethodBase> HiddenScalarMethods() =>
-        [.. MethodsOf(typeof(Scalar).Assembly).Where(m => HiddenTorchSharpMethods.Value.Contains(Key(m)))];
 
     private static HashSet<(Module, int)> FindHiddenTorchSharpMethods()
     {
@@ -83,19 +78,17 @@ internal static class ScalarTemporaryScanner
         var hidden = new HashSet<(Module, int)>();
         foreach (var method in MethodsOf(torchSharp))
         {
-            var calls = Calls(method).ToList();
-            bool managesLifetime = calls.Any(c => IsScalarDispose(c.Callee) || IsKeepAlive(c.Callee));
-            if (calls.Any(c => IsScalarFactory(c.Callee) && !IsHeld(c.Next, managesLifetime)) && !IsScalarFactory(method))
+            var code = Decode(method);
+            if (!IsScalarFactory(method) && Enumerable.Range(0, code.Count).Any(i => IsUnheldFactory(code, i)))
             {
                 hidden.Add(Key(method));
             }
 
-            foreach (var call in calls.Where(c => c.Callee.Module == torchSharp.ManifestModule))
+            foreach (var callee in code.Select(c => c.Callee).OfType<MethodBase>().Where(c => c.Module == torchSharp.ManifestModule))
             {
-                var callee = Key(call.Callee);
-                if (!callers.TryGetValue(callee, out var list))
+                if (!callers.TryGetValue(Key(callee), out var list))
                 {
-                    callers[callee] = list = [];
+                    callers[Key(callee)] = list = [];
                 }
 
                 list.Add(Key(method));
@@ -118,21 +111,74 @@ internal static class ScalarTemporaryScanner
         return hidden;
     }
 
+    /// <summary>
+    /// Whether instruction <paramref name="i"/> makes a Scalar that nothing holds: held means stored straight into a
+    /// field, or into a local that the method later disposes or passes to <see cref="GC.KeepAlive"/>
+    /// (<c>ldloc n</c> directly followed by such a call, as <c>using var s = k.ToScalar();</c> compiles).
+    /// </summary>
+    private static bool IsUnheldFactory(IReadOnlyList<Instruction> code, int i)
+    {
+        if (code[i].Callee is not { } callee || !IsScalarFactory(callee))
+        {
+            return false;
+        }
+
+        if (i + 1 >= code.Count)
+        {
+            return true;
+        }
+
+        var next = code[i + 1];
+        if (next.OpCode == OpCodes.Stsfld || next.OpCode == OpCodes.Stfld)
+        {
+            return false;
+        }
+
+        if (StoredLocal(next) is not { } local)
+        {
+            return true;
+        }
+
+        for (int j = 0; j + 1 < code.Count; j++)
+        {
+            if (LoadedLocal(code[j]) == local && code[j + 1].Callee is { } after && (IsDispose(after) || IsKeepAlive(after)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static int? StoredLocal(Instruction instruction) => instruction.OpCode.Value switch
+    {
+        var v when v == OpCodes.Stloc_0.Value => 0,
+        var v when v == OpCodes.Stloc_1.Value => 1,
+        var v when v == OpCodes.Stloc_2.Value => 2,
+        var v when v == OpCodes.Stloc_3.Value => 3,
+        var v when v == OpCodes.Stloc_S.Value || v == OpCodes.Stloc.Value => instruction.Operand,
+        _ => null,
+    };
+
+    private static int? LoadedLocal(Instruction instruction) => instruction.OpCode.Value switch
+    {
+        var v when v == OpCodes.Ldloc_0.Value => 0,
+        var v when v == OpCodes.Ldloc_1.Value => 1,
+        var v when v == OpCodes.Ldloc_2.Value => 2,
+        var v when v == OpCodes.Ldloc_3.Value => 3,
+        var v when v == OpCodes.Ldloc_S.Value || v == OpCodes.Ldloc.Value => instruction.Operand,
+        _ => null,
+    };
+
     private static bool IsScalarFactory(MethodBase method) =>
         method is MethodInfo info && info.ReturnType == typeof(Scalar) && method.IsStatic
         && (method.Name == "op_Implicit" && method.DeclaringType == typeof(Scalar)
             || method.Name == nameof(ScalarExtensionMethods.ToScalar) && method.DeclaringType == typeof(ScalarExtensionMethods));
 
-    private static bool IsScalarDispose(MethodBase method) => method.DeclaringType == typeof(Scalar) && method.Name == nameof(IDisposable.Dispose)
-        || method.DeclaringType == typeof(IDisposable) && method.Name == nameof(IDisposable.Dispose);
+    private static bool IsDispose(MethodBase method) => method.Name == nameof(IDisposable.Dispose)
+        && (method.DeclaringType == typeof(Scalar) || method.DeclaringType == typeof(IDisposable));
 
     private static bool IsKeepAlive(MethodBase method) => method.DeclaringType == typeof(GC) && method.Name == nameof(GC.KeepAlive);
-
-    /// <summary>Whether the instruction after a factory call keeps its Scalar: a field store, or a local the method disposes.</summary>
-    private static bool IsHeld(OpCode next, bool managesLifetime) =>
-        next == OpCodes.Stsfld || next == OpCodes.Stfld
-        || managesLifetime && (next == OpCodes.Stloc || next == OpCodes.Stloc_S || next == OpCodes.Stloc_0
-            || next == OpCodes.Stloc_1 || next == OpCodes.Stloc_2 || next == OpCodes.Stloc_3);
 
     private static (Module, int) Key(MethodBase method) => (method.Module, method.MetadataToken);
 
@@ -154,10 +200,12 @@ internal static class ScalarTemporaryScanner
     private static IEnumerable<MethodBase> MethodsOf(Type type) =>
         type.GetMethods(AllDeclared).Cast<MethodBase>().Concat(type.GetConstructors(AllDeclared));
 
-    private readonly record struct Call(int Offset, MethodBase Callee, OpCode Next);
+    /// <summary>One IL instruction: its offset, its opcode, a local index operand, and the method it calls, if any.</summary>
+    private readonly record struct Instruction(int Offset, OpCode OpCode, int Operand, MethodBase? Callee);
 
-    private static IEnumerable<Call> Calls(MethodBase method)
+    private static List<Instruction> Decode(MethodBase method)
     {
+        var code = new List<Instruction>();
         byte[]? il;
         try
         {
@@ -170,12 +218,11 @@ internal static class ScalarTemporaryScanner
 
         if (il is null)
         {
-            yield break;
+            return code;
         }
 
         Type[] typeArguments = method.DeclaringType is { IsGenericType: true } t ? t.GetGenericArguments() : [];
         Type[] methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : [];
-        var pending = new List<(int Offset, MethodBase Callee)>();
         int position = 0;
         while (position < il.Length)
         {
@@ -187,12 +234,6 @@ internal static class ScalarTemporaryScanner
             }
 
             var opCode = OpCodesByValue[value];
-            foreach (var call in pending)
-            {
-                yield return new Call(call.Offset, call.Callee, opCode);
-            }
-
-            pending.Clear();
             int operandSize = opCode.OperandType switch
             {
                 OperandType.InlineNone => 0,
@@ -202,9 +243,15 @@ internal static class ScalarTemporaryScanner
                 OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, position),
                 _ => 4,
             };
+            int operand = opCode.OperandType switch
+            {
+                OperandType.ShortInlineVar => il[position],
+                OperandType.InlineVar => BitConverter.ToUInt16(il, position),
+                _ => 0,
+            };
+            MethodBase? callee = null;
             if (opCode.OperandType == OperandType.InlineMethod)
             {
-                MethodBase? callee = null;
                 try
                 {
                     callee = method.Module.ResolveMethod(BitConverter.ToInt32(il, position), typeArguments, methodArguments);
@@ -213,19 +260,12 @@ internal static class ScalarTemporaryScanner
                 {
                     callee = null;
                 }
-
-                if (callee is not null)
-                {
-                    pending.Add((offset, callee));
-                }
             }
 
+            code.Add(new Instruction(offset, opCode, operand, callee));
             position += operandSize;
         }
 
-        foreach (var call in pending)
-        {
-            yield return new Call(call.Offset, call.Callee, OpCodes.Nop);
-        }
+        return code;
     }
 }

@@ -28,12 +28,12 @@ public class ScalarTemporaryTests
     [Fact]
     public void When_code_converts_implicitly_or_calls_a_convenience_overload_it_should_report_each_site()
     {
-        // Act: Planted holds three violations and two held uses.
+        // Act: Planted holds four violations and two held uses.
         var sites = ScalarTemporaryScanner.Scan(typeof(Planted));
 
         // Assert
         sites.Select(s => $"{s.Caller.Name}:{s.Callee.Name}").Should().BeEquivalentTo(
-            ["ImplicitDouble:op_Implicit", "ConvenienceAdd:add_", "InlineToScalar:ToScalar"]);
+            ["ImplicitDouble:op_Implicit", "ConvenienceAdd:add_", "InlineToScalar:ToScalar", "LocalNotDisposed:ToScalar"]);
     }
 
     [Fact]
@@ -64,6 +64,13 @@ public class ScalarTemporaryTests
         public static Tensor InlineToScalar(Tensor t) => t.mul(2.0.ToScalar());
 
         public static Tensor HeldStatic(Tensor t) => t.mul(Two);
+
+        public static Tensor LocalNotDisposed(Tensor t)
+        {
+            using var scope = NewDisposeScope();
+            var four = 4.0.ToScalar();
+            return t.mul(four).MoveToOuterDisposeScope();
+        }
 
         public static Tensor HeldLocal(Tensor t)
         {
