@@ -14,7 +14,10 @@ internal static class Scalars
     /// <summary>0.</summary>
     public static readonly Scalar Zero = 0.ToScalar();
 
-    /// <summary>1 (int), the alpha to pass explicitly: TorchSharp's <c>add_(Scalar)</c> makes a temporary one itself.</summary>
+    /// <summary>
+    /// 1 (int), the alpha to pass explicitly: TorchSharp's <c>add(Tensor)</c>, <c>add_(Tensor)</c>, <c>add_(Scalar)</c> and the
+    /// tensor <c>+</c> operator make a temporary one themselves, so write <c>a.add(b, Scalars.One)</c> for <c>a + b</c>.
+    /// </summary>
     public static readonly Scalar One = 1.ToScalar();
 
     /// <summary>−1, the missing-label marker.</summary>

@@ -1,4 +1,5 @@
 using MultiHeadClassifier.Heads;
+using MultiHeadClassifier.Internal;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -72,7 +73,7 @@ internal sealed class FusedHeadLayer : nn.Module<Tensor, Tensor>
 
         using var scope = NewDisposeScope();
         var rows = nn.functional.linear(input, _weight);
-        return (rows.index_select(1, _expand.On(rows.device)) + _bias).MoveToOuterDisposeScope();
+        return rows.index_select(1, _expand.On(rows.device)).add(_bias, Scalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>PyTorch's default Linear initialisation: weight and bias uniform in ±1/√width, from <paramref name="generator"/> or the global RNG.</summary>

@@ -47,7 +47,7 @@ internal sealed class CrossEntropyTerms : IDisposable
     public (Tensor Columns, Tensor Weights) Targets(Tensor labels)
     {
         using var scope = NewDisposeScope();
-        var columns = labels.clamp_min(Scalars.Zero) + _headOffsets;
+        var columns = labels.clamp_min(Scalars.Zero).add(_headOffsets, Scalars.One);
         var weights = _columnWeights.take(columns) * labels.ge(Scalars.Zero).to(_columnWeights.dtype);
         return (columns.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
     }

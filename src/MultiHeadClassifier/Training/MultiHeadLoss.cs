@@ -189,8 +189,8 @@ public sealed class MultiHeadLoss : IDisposable
         {
             var z = _ordinalColumns is null ? logits : logits.index_select(1, _ordinalColumns);
             var (ordinalNumerator, ordinalDenominator) = _ordinal.Sums(z, targets.TaskWeights!, targets.TaskTargets!);
-            numerator = numerator is null ? ordinalNumerator : numerator + ordinalNumerator;
-            denominator = denominator is null ? ordinalDenominator : denominator + ordinalDenominator;
+            numerator = numerator is null ? ordinalNumerator : numerator.add(ordinalNumerator, Scalars.One);
+            denominator = denominator is null ? ordinalDenominator : denominator.add(ordinalDenominator, Scalars.One);
         }
 
         return (numerator!.MoveToOuterDisposeScope(), denominator!.MoveToOuterDisposeScope());
@@ -222,7 +222,7 @@ public sealed class MultiHeadLoss : IDisposable
             var (numerator, denominator) = Heads[h].Loss == HeadLoss.CrossEntropy
                 ? ReferenceCrossEntropy(z, y, w)
                 : ReferenceOrdinal(z, y, w, Heads[h].Loss);
-            perHead[h] = numerator / where(denominator > 0, denominator, ones_like(denominator));
+            perHead[h] = numerator / where(denominator.gt(Scalars.Zero), denominator, ones_like(denominator));
         }
 
         var stacked = stack(perHead);
@@ -264,8 +264,8 @@ public sealed class MultiHeadLoss : IDisposable
             var enters = kind == HeadLoss.Corn ? y.ge(threshold).to(z.dtype) : ones_like(w);
             var target = y.gt(threshold).to(z.dtype);
             var bce = nn.functional.binary_cross_entropy_with_logits(z.select(1, k), target, reduction: nn.Reduction.None);
-            numerator += (w * enters * bce).sum();
-            enteredWeight += (w * enters).sum();
+            numerator = numerator.add((w * enters * bce).sum(), Scalars.One);
+            enteredWeight = enteredWeight.add((w * enters).sum(), Scalars.One);
         }
 
         return (numerator, kind == HeadLoss.Corn ? enteredWeight : w.sum());

@@ -74,7 +74,7 @@ internal sealed class OrdinalTerms : IDisposable
         var y = labels.index_select(1, _columnHead);
         var labelled = y.ge(Scalars.Zero).to(float32);
         var enters = labelled * maximum(y.ge(_threshold).to(float32), _allRowsEnter);
-        var weights = _flatWeights.take(y.clamp_min(Scalars.Zero) + _weightOffset) * enters;
+        var weights = _flatWeights.take(y.clamp_min(Scalars.Zero).add(_weightOffset, Scalars.One)) * enters;
         var targets = y.gt(_threshold).to(float32);
         return (weights.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope());
     }
@@ -89,7 +89,7 @@ internal sealed class OrdinalTerms : IDisposable
         var c = taskWeights.dtype == outputs.dtype ? taskWeights : taskWeights.to(outputs.dtype);
         var t = taskTargets.dtype == outputs.dtype ? taskTargets : taskTargets.to(outputs.dtype);
         var membership = _membership.dtype == outputs.dtype ? _membership : _membership.to(outputs.dtype);
-        var bce = outputs.relu() - (t * outputs) + outputs.abs().neg().exp().log1p();
+        var bce = (outputs.relu() - (t * outputs)).add(outputs.abs().neg().exp().log1p(), Scalars.One);
         var numerator = (c * bce).sum(new long[] { 0 }).unsqueeze(0).mm(membership).squeeze(0);
         var denominator = (c.sum(new long[] { 0 }) * _denominatorScale.to(outputs.dtype)).unsqueeze(0).mm(membership).squeeze(0);
         return (numerator.MoveToOuterDisposeScope(), denominator.MoveToOuterDisposeScope());

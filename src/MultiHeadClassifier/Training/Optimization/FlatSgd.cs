@@ -1,5 +1,6 @@
 using static TorchSharp.torch;
 
+using MultiHeadClassifier.Internal;
 using TorchSharp;
 
 namespace MultiHeadClassifier.Training.Optimization;
@@ -64,7 +65,7 @@ internal sealed class FlatSgd : FlatOptimizer
         {
             if (_hasBuffer)
             {
-                _buffer.mul_(momentum).add_(gradient);
+                _buffer.mul_(momentum).add_(gradient, Scalars.One);
             }
             else
             {
