@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Cli.Input;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
@@ -112,7 +111,7 @@ public static class ModelInputs
                     {
                         int label = block.Labels[(r * heads.Length) + h];
                         y![row, h] = label == TabularBlock.BadLabel ? throw new CliException(block.LabelError(r, h, heads[h]))
-                            : label >= classCounts![h] ? throw CsvDataReader.LabelOutOfRange(block.LabelWhere(r, h), heads[h], label, classCounts[h])
+                            : label >= classCounts![h] ? throw LabelMessages.OutOfRange(block.LabelWhere(r, h), heads[h], label, classCounts[h])
                             : label;
                     }
                 }
@@ -210,7 +209,7 @@ public static class ModelInputs
 
             if (label >= classCount)
             {
-                return CsvDataReader.LabelOutOfRange(block.LabelWhere(r, h), head, label, classCount);
+                return LabelMessages.OutOfRange(block.LabelWhere(r, h), head, label, classCount);
             }
         }
 
@@ -289,7 +288,7 @@ public static class ModelInputs
                     for (int h = 0; h < labels.Length; h++)
                     {
                         y[filled, h] = labels[h] == TabularBlock.BadLabel ? throw new CliException(block.LabelError(r, h, heads![h]))
-                            : labels[h] >= classCounts[h] ? throw CsvDataReader.LabelOutOfRange(block.LabelWhere(r, h), heads![h], labels[h], classCounts[h])
+                            : labels[h] >= classCounts[h] ? throw LabelMessages.OutOfRange(block.LabelWhere(r, h), heads![h], labels[h], classCounts[h])
                             : labels[h];
                     }
                 }

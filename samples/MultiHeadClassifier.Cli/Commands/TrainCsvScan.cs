@@ -17,8 +17,8 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// on is what was checked, even if the file changes meanwhile.
 /// </summary>
 /// <remarks>
-/// The errors, and which one is reported when a file has several, are those of the in-memory loader it replaces:
-/// the file's structure first (as <see cref="CsvDataReader.Read"/>), then missing head columns, no feature column,
+/// The errors, and which one is reported when a file has several, are those of the whole-table reference reader the tests
+/// hold it to: the file's structure first (as <see cref="CsvRecordSource"/> reports it), then missing head columns, no feature column,
 /// a feature with no numeric value (with imputation), <c>--classes</c>, labels head by head (with every class
 /// count given: the first bad or out-of-range cell; otherwise the first bad cell, then each inferred class count,
 /// then out-of-range labels), then the first bad feature cell, row by row.
@@ -342,6 +342,6 @@ internal sealed class TrainCsvScan : IDisposable
         }
 
         private CliException OutOfRange(int h, (long Row, string Location, int Label) at, int classCount) =>
-            CsvDataReader.LabelOutOfRange($"{at.Location}, column {MessageText.Quote(scan._heads[h])}", scan._heads[h], at.Label, classCount);
+            LabelMessages.OutOfRange($"{at.Location}, column {MessageText.Quote(scan._heads[h])}", scan._heads[h], at.Label, classCount);
     }
 }

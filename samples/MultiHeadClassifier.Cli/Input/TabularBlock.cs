@@ -107,7 +107,7 @@ internal sealed class TabularBlock
     /// <param name="head">The head's name.</param>
     /// <returns>The message.</returns>
     public string LabelError(int row, int label, string head) =>
-        $"{LabelWhere(row, label)}, head '{head}': {MessageText.Quote(LabelText(row, label))} is not a class index (an integer 0..K-1, or empty for a missing label).";
+        LabelMessages.NotAClassIndex(LabelWhere(row, label), head, LabelText(row, label));
 
     /// <summary>A row's location for messages: <c>file line N</c> (CSV) or <c>file row N (row group G)</c> (Parquet).</summary>
     /// <param name="row">The row in the block.</param>
