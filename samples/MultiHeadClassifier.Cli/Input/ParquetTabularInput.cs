@@ -2,6 +2,7 @@ using System.Globalization;
 using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Data;
 using Parquet;
+using Parquet.Meta.Proto;
 using Parquet.Schema;
 
 namespace MultiHeadClassifier.Cli.Input;
@@ -49,7 +50,7 @@ internal sealed class ParquetTabularInput : TabularInput
         {
             reader = ParquetReader.CreateAsync(path).GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ParquetException or NotSupportedException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (IsReadError(e))
         {
             throw new CliException($"{name}: not a readable Parquet file ({MessageText.Quote(e.Message)}).", e);
         }
@@ -79,6 +80,14 @@ internal sealed class ParquetTabularInput : TabularInput
             _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
+
+    /// <summary>
+    /// True for what Parquet.Net throws on a damaged or unsupported file (including its Thrift decoder's
+    /// <see cref="ThriftProtocolException"/>), as opposed to a bug in this reader.
+    /// </summary>
+    private static bool IsReadError(Exception e) =>
+        e is IOException or InvalidDataException or ParquetException or ThriftProtocolException or NotSupportedException
+            or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException;
 
     private static bool IsFloating(Type type) => type == typeof(float) || type == typeof(double);
 
@@ -226,7 +235,7 @@ internal sealed class ParquetTabularInput : TabularInput
         {
             return ReadColumn(group, field, rows);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ParquetException or NotSupportedException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        catch (Exception e) when (IsReadError(e))
         {
             throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{FileName} row group {g}, column {MessageText.Quote(field.Name)}: cannot be read ({MessageText.Quote(e.Message)})."), e);
         }

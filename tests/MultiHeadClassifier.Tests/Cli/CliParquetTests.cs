@@ -188,4 +188,23 @@ public sealed class CliParquetTests : IDisposable
         result.Stderr.Should().StartWith("error: fake.parquet: not a readable Parquet file");
         result.Stderr.Trim().Split('\n').Should().HaveCount(1);
     }
+
+    [Fact]
+    public void When_a_row_groups_pages_are_corrupt_it_should_fail_naming_the_file_row_group_and_column()
+    {
+        // Arrange: a valid file whose first column chunk (f0 of row group 0, right after the 4-byte magic) has its
+        // page header overwritten, so the footer still reads but the page does not.
+        string path = TrainParquet("corrupt.parquet");
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes.AsSpan(4, 64).Fill(0xFF);
+        File.WriteAllBytes(path, bytes);
+
+        // Act
+        var result = Train(path, _workspace.PathOf("m"));
+
+        // Assert
+        result.ExitCode.Should().Be(CliException.UsageExitCode);
+        result.Stderr.Should().StartWith("error: corrupt.parquet row group 0, column 'f0': cannot be read (");
+        result.Stderr.Trim().Split('\n').Should().HaveCount(1);
+    }
 }
