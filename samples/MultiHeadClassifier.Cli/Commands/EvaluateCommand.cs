@@ -10,7 +10,7 @@ using MultiHeadClassifier.Evaluation;
 namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>
-/// <c>mhc evaluate</c>: metrics of a model on labelled CSV data, as JSON and optionally an HTML report. With
+/// <c>mhc evaluate</c>: metrics of a model on labelled CSV or Parquet data, as JSON and optionally an HTML report. With
 /// <c>--model</c> given more than once, the models are compared side by side on the same data: the JSON becomes
 /// <c>{"models": [{"model": "&lt;dir&gt;", "heads": {…}, "mean": {…}}, …]}</c>, each entry what the model alone would
 /// give, and the report marks the best value of each metric.

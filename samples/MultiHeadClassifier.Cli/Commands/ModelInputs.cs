@@ -313,7 +313,7 @@ public static class ModelInputs
     /// </summary>
     /// <param name="model">The model directory.</param>
     /// <param name="correction">The correction.</param>
-    /// <param name="correctionDataPath">The held-out CSV for temperatures, or null.</param>
+    /// <param name="correctionDataPath">The held-out CSV or Parquet file for temperatures, or null.</param>
     /// <param name="logger">Receives the fit's warnings (a temperature at a search bound, a head without held-out labels); null for none.</param>
     /// <exception cref="CliException">Temperatures are needed but neither given nor stored.</exception>
     public static void PrepareCorrection(ModelDirectory model, LogitCorrection correction, string? correctionDataPath, ILogger? logger = null)
@@ -344,7 +344,7 @@ public static class ModelInputs
     /// <param name="model">The model directory.</param>
     /// <param name="rule">The parsed <c>--decision</c>.</param>
     /// <param name="correction">The correction the decisions are made after.</param>
-    /// <param name="correctionDataPath">The held-out CSV (<c>--correction-data</c>), or null.</param>
+    /// <param name="correctionDataPath">The held-out CSV or Parquet file (<c>--correction-data</c>), or null.</param>
     /// <returns>The rule to decide with.</returns>
     /// <exception cref="CliException">The rule needs held-out data and none was given.</exception>
     public static DecisionRule PrepareDecision(ModelDirectory model, DecisionRule rule, LogitCorrection correction, string? correctionDataPath)

@@ -10,7 +10,7 @@ using MultiHeadClassifier.Modeling;
 namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>
-/// <c>mhc predict</c>: writes labels, probabilities or logits for every row of a CSV file, in input order, in chunks,
+/// <c>mhc predict</c>: writes labels, probabilities or logits for every row of a CSV or Parquet file, in input order, in chunks,
 /// as CSV or, for an output path ending in <c>.parquet</c>, as Parquet. Scores are 32-bit floats: logits as the model
 /// gives them, probabilities rounded from double to the nearest float; CSV prints each in its shortest round-trip form.
 /// </summary>
