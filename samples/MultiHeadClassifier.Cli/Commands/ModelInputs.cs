@@ -28,8 +28,8 @@ public static class ModelInputs
     }
 
     /// <summary>
-    /// Reads a whole file as a dataset, with the errors, and which one a file with several reports, of the in-memory
-    /// loader: the file's structure first, then a missing feature column, then the first bad feature cell row by row,
+    /// Reads a whole file into memory as a dataset. A file with several errors reports, in this order: the file's
+    /// structure first, then a missing feature column, then the first bad feature cell row by row,
     /// then a missing head column, then head by head the first label that is not a class index below its count.
     /// </summary>
     /// <param name="path">The CSV or Parquet file.</param>

@@ -81,7 +81,7 @@ public static class PredictCommand
                         Directory.CreateDirectory(dir);
                     }
 
-                    output = IsParquet(outPath) ? new ParquetPredictionWriter(outPath) : new CsvPredictionWriter(outPath);
+                    output = Input.TabularInput.IsParquet(outPath) ? new ParquetPredictionWriter(outPath) : new CsvPredictionWriter(outPath);
                 }
 
                 output.WriteChunk(columns, data.RowCount);
@@ -97,9 +97,6 @@ public static class PredictCommand
         context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {rowCount} rows of {kind} to {outPath}."));
         return 0;
     }
-
-    /// <summary>Whether the output is Parquet: a path ending in <c>.parquet</c>, in any case.</summary>
-    private static bool IsParquet(string path) => path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>One column per head, <c>&lt;head&gt;</c>: the class the rule picks, as an integer.</summary>
     private static List<PredictionColumn> LabelColumns(ModelDirectory model, IReadOnlyDictionary<string, double[,]> probabilities, DecisionRule rule) =>

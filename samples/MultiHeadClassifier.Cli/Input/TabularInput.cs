@@ -36,7 +36,7 @@ internal abstract class TabularInput : IDisposable
     /// <summary>Where the header is, for messages: <c>file line 1</c> or the file name.</summary>
     public abstract string HeaderLocation { get; }
 
-    /// <summary>True for a file whose name ends in <c>.parquet</c> (any case).</summary>
+    /// <summary>True for a file whose name ends in <c>.parquet</c> (any case): read, or written by <c>predict</c>, as Parquet.</summary>
     /// <param name="path">The file.</param>
     /// <returns>Whether it is read as Parquet.</returns>
     public static bool IsParquet(string path) => Path.GetExtension(path).Equals(".parquet", StringComparison.OrdinalIgnoreCase);
