@@ -182,7 +182,7 @@ internal sealed class ParquetTabularInput : TabularInput
 
             long first = firstRow;
             int groupIndex = g;
-            var block = new TabularBlock(this, featureColumns, labelColumns, firstRow, rows, r => string.Create(CultureInfo.InvariantCulture, $"{FileName} row {first + r + 1} (row group {groupIndex})"));
+            var block = new TabularBlock(this, featureColumns, labelColumns, rows, r => string.Create(CultureInfo.InvariantCulture, $"{FileName} row {first + r + 1} (row group {groupIndex})"));
             for (int j = 0; j < features.Length; j++)
             {
                 var column = features[j] is { } field ? ReadChecked(group, field, rows, g) : new double?[rows];
