@@ -12,6 +12,13 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// </summary>
 public static class ModelInputs
 {
+    /// <summary>
+    /// Rows that <c>evaluate</c> and <c>predict</c> read and score per chunk: a multiple of the model's forward-pass
+    /// batch (2048 rows), so that every forward pass sees the rows it would see if the whole file were scored at once,
+    /// and the output and metrics are byte for byte the same.
+    /// </summary>
+    public const int ChunkRows = 4 * 2048;
+
     /// <summary>Reads a whole file as the model's features (in the model's order), with labels if asked.</summary>
     /// <param name="model">The model directory (its features, imputation means and missing values).</param>
     /// <param name="path">The CSV or Parquet file.</param>

@@ -45,14 +45,8 @@ public static class PredictCommand
     }
 
     /// <summary>
-    /// Rows scored per chunk: a multiple of the model's forward-pass batch (2048 rows), so that every forward pass
-    /// sees the rows it would see if the whole file were scored at once, and the output is byte for byte the same.
-    /// </summary>
-    private const int ChunkRows = 4 * 2048;
-
-    /// <summary>
     /// Checks the data in one streamed pass, prepares the correction and decision, then reads, scores and writes the
-    /// rows in chunks of <see cref="ChunkRows"/>, in input order, into a temporary file moved into place at the end:
+    /// rows in chunks of <see cref="ModelInputs.ChunkRows"/>, in input order, into a temporary file moved into place at the end:
     /// memory does not grow with the rows, and a failure leaves no output file.
     /// </summary>
     private static int Run(CliContext context, string modelDir, string dataPath, string outPath, string kind, LogitCorrection correction, string? correctionDataPath, DecisionRule rule, Input.MissingValues? naValues)
@@ -65,7 +59,7 @@ public static class PredictCommand
         IPredictionWriter? output = null;
         try
         {
-            foreach (var data in ModelInputs.ReadChunks(model, dataPath, ChunkRows))
+            foreach (var data in ModelInputs.ReadChunks(model, dataPath, ModelInputs.ChunkRows))
             {
                 var columns = kind switch
                 {
