@@ -137,7 +137,7 @@ internal sealed class MissingValues
         CellKind.Number => null,
         CellKind.OutOfRange => $"{where()}: {Csv.MessageText.Quote(text)} is outside the range of a 32-bit float (about ±3.4E+38).",
         CellKind.Missing when impute => null,
-        CellKind.Missing => $"{where()}: the value is missing (use --missing-features mean to impute it).",
+        CellKind.Missing => $"{where()}: the value is missing (to impute missing values, train with --missing-features mean).",
         _ => $"{where()}: {Csv.MessageText.Quote(text)} is not a number (a missing value is {Describe()}).",
     };
 

@@ -71,7 +71,7 @@ public sealed class CliParquetTests : IDisposable
 
         // Assert
         strict.ExitCode.Should().Be(CliException.UsageExitCode);
-        strict.Stderr.Trim().Should().Be("error: nulls.parquet row 131 (row group 1), column 'f2': the value is missing (use --missing-features mean to impute it).");
+        strict.Stderr.Trim().Should().Be("error: nulls.parquet row 131 (row group 1), column 'f2': the value is missing (to impute missing values, train with --missing-features mean).");
         imputed.ExitCode.Should().Be(0, imputed.Stderr);
         double mean = JsonNode.Parse(File.ReadAllText(_workspace.PathOf("imputed/imputation.json")))!["means"]!["f2"]!.GetValue<double>();
         mean.Should().BeApproximately(expectedMean, 1e-12);

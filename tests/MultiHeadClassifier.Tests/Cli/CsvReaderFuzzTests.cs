@@ -256,7 +256,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         var imputed = CsvTableReader.Features(table, ["f0", "f1"], CsvTableReader.Means(table, ["f0", "f1"]));
 
         // Assert: the mean of f1's numbers, (2 + 7) / 2.
-        strict.Should().Throw<CliException>().WithMessage("nan.csv line 3, column 'f1': the value is missing (use --missing-features mean to impute it).");
+        strict.Should().Throw<CliException>().WithMessage("nan.csv line 3, column 'f1': the value is missing (to impute missing values, train with --missing-features mean).");
         imputed[1, 1].Should().Be(4.5f);
     }
 
