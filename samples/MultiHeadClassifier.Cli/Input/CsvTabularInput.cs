@@ -26,6 +26,9 @@ internal sealed class CsvTabularInput : TabularInput
     }
 
     /// <inheritdoc />
+    public override string MissingLabel => "empty";
+
+    /// <inheritdoc />
     public override string HeaderLocation => _headerLocation;
 
     /// <summary>Opens a CSV file and reads its header.</summary>

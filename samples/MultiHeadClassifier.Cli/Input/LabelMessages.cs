@@ -9,9 +9,10 @@ internal static class LabelMessages
     /// <param name="where">The cell's location (file, line or row, column).</param>
     /// <param name="head">The head's name.</param>
     /// <param name="text">The cell's text.</param>
+    /// <param name="missingLabel">How the file writes a missing label (<see cref="TabularInput.MissingLabel"/>): <c>empty</c> in CSV.</param>
     /// <returns>The message.</returns>
-    public static string NotAClassIndex(string where, string head, string text) =>
-        $"{where}, head '{head}': {MessageText.Quote(text)} is not a class index (an integer 0..K-1, or empty for a missing label).";
+    public static string NotAClassIndex(string where, string head, string text, string missingLabel = "empty") =>
+        $"{where}, head '{head}': {MessageText.Quote(text)} is not a class index (an integer 0..K-1, or {missingLabel} for a missing label).";
 
     /// <summary>The error for a label at or above its head's class count.</summary>
     /// <param name="where">The cell's location (file, line or row, column).</param>

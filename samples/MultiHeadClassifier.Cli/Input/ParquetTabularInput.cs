@@ -30,6 +30,9 @@ internal sealed class ParquetTabularInput : TabularInput
     }
 
     /// <inheritdoc />
+    public override string MissingLabel => "null";
+
+    /// <inheritdoc />
     public override string HeaderLocation => $"{FileName} (schema)";
 
     /// <summary>Opens a Parquet file and reads its schema.</summary>

@@ -103,7 +103,7 @@ internal sealed class TabularBlock
     /// <param name="head">The head's name.</param>
     /// <returns>The message.</returns>
     public string LabelError(int row, int label, string head) =>
-        LabelMessages.NotAClassIndex(LabelWhere(row, label), head, LabelText(row, label));
+        LabelMessages.NotAClassIndex(LabelWhere(row, label), head, LabelText(row, label), _input.MissingLabel);
 
     /// <summary>A row's location for messages: <c>file line N</c> (CSV) or <c>file row N (row group G)</c> (Parquet).</summary>
     /// <param name="row">The row in the block.</param>

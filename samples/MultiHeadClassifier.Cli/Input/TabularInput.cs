@@ -65,6 +65,9 @@ internal abstract class TabularInput : IDisposable
         return -1;
     }
 
+    /// <summary>How the file writes a missing label, for messages: <c>empty</c> (a CSV cell) or <c>null</c> (Parquet).</summary>
+    public abstract string MissingLabel { get; }
+
     /// <summary>The message for a head with no column.</summary>
     /// <param name="head">The head.</param>
     /// <returns>The exception.</returns>

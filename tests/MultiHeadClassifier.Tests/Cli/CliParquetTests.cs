@@ -106,6 +106,22 @@ public sealed class CliParquetTests : IDisposable
     }
 
     [Fact]
+    public void When_a_label_is_negative_it_should_fail_naming_row_column_and_head_and_that_null_is_the_missing_label()
+    {
+        // Arrange: 'plot' (column 8) as int64, -2 in data row 42.
+        var columns = FromDataset(_workspace.Data, Enumerable.Range(0, 300), CliWorkspace.HeadNames);
+        columns[8] = new Column("plot", ((int?[])columns[8].Values).Select((y, r) => r == 41 ? -2L : y ?? 0).ToArray());
+        string path = Write(_workspace.PathOf("negative.parquet"), columns, rowGroupRows: 300);
+
+        // Act
+        var result = Train(path, _workspace.PathOf("m"));
+
+        // Assert: a Parquet file has no empty cells; its missing label is a null.
+        result.ExitCode.Should().Be(CliException.UsageExitCode);
+        result.Stderr.Trim().Should().Be("error: negative.parquet row 42 (row group 0), column 'plot', head 'plot': '-2' is not a class index (an integer 0..K-1, or null for a missing label).");
+    }
+
+    [Fact]
     public void When_a_feature_column_holds_text_it_should_fail_naming_the_file_column_and_type()
     {
         // Arrange
