@@ -15,21 +15,16 @@ namespace MultiHeadClassifier.Cli.Input;
 internal sealed class CsvTabularInput : TabularInput
 {
     private readonly CsvRecordSource _source;
-    private readonly string _headerLocation;
     private bool _started;
 
     private CsvTabularInput(CsvRecordSource source, MissingValues missing)
         : base(source.FileName, source.Header, missing)
     {
         _source = source;
-        _headerLocation = string.Create(CultureInfo.InvariantCulture, $"{source.FileName} line {source.Line}");
     }
 
     /// <inheritdoc />
     public override string MissingLabel => "empty";
-
-    /// <inheritdoc />
-    public override string HeaderLocation => _headerLocation;
 
     /// <summary>Opens a CSV file and reads its header.</summary>
     /// <param name="path">The file.</param>

@@ -32,9 +32,6 @@ internal sealed class ParquetTabularInput : TabularInput
     /// <inheritdoc />
     public override string MissingLabel => "null";
 
-    /// <inheritdoc />
-    public override string HeaderLocation => $"{FileName} (schema)";
-
     /// <summary>Opens a Parquet file and reads its schema.</summary>
     /// <param name="path">The file.</param>
     /// <param name="missing">The CSV missing values (kept for messages; Parquet's missing values are its nulls).</param>

@@ -33,9 +33,6 @@ internal abstract class TabularInput : IDisposable
     /// <summary>The CSV cells that mean "missing" (Parquet's nulls are missing whatever the set).</summary>
     public MissingValues Missing { get; }
 
-    /// <summary>Where the header is, for messages: <c>file line 1</c> or the file name.</summary>
-    public abstract string HeaderLocation { get; }
-
     /// <summary>True for a file whose name ends in <c>.parquet</c> (any case): read, or written by <c>predict</c>, as Parquet.</summary>
     /// <param name="path">The file.</param>
     /// <returns>Whether it is read as Parquet.</returns>
