@@ -24,7 +24,7 @@ public static class Cli
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var context = new CliContext(stdout, stderr, interactive ?? (!Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out)), cancellationToken);
-        var root = new RootCommand("mhc: train, evaluate, run and export multi-head ordinal classifiers on CSV files.")
+        var root = new RootCommand("mhc: train, evaluate, run and export multi-head ordinal classifiers on CSV or Parquet files.")
         {
             TrainCommand.Create(context),
             EvaluateCommand.Create(context),

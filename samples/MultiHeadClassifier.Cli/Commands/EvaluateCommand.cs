@@ -10,7 +10,7 @@ using MultiHeadClassifier.Evaluation;
 namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>
-/// <c>mhc evaluate</c>: metrics of a model on labelled CSV data, as JSON and optionally an HTML report. With
+/// <c>mhc evaluate</c>: metrics of a model on labelled CSV or Parquet data, as JSON and optionally an HTML report. With
 /// <c>--model</c> given more than once, the models are compared side by side on the same data: the JSON becomes
 /// <c>{"models": [{"model": "&lt;dir&gt;", "heads": {…}, "mean": {…}}, …]}</c>, each entry what the model alone would
 /// give, and the report marks the best value of each metric.
@@ -117,15 +117,9 @@ public static class EvaluateCommand
     }
 
     /// <summary>
-    /// Rows scored per chunk: a multiple of the model's forward-pass batch (2048 rows), so that every forward pass
-    /// sees the rows it would see if the whole file were scored at once, and the metrics are exactly the same.
-    /// </summary>
-    private const int ChunkRows = 4 * 2048;
-
-    /// <summary>
     /// One model's evaluation after the correction and, when a report is asked for, without it: the data is checked
     /// in one streamed pass (the whole-file errors, in the same order), the correction and decision prepared, then the
-    /// rows are read, scored and counted in chunks of <see cref="ChunkRows"/>, so memory does not grow with the rows
+    /// rows are read, scored and counted in chunks of <see cref="ModelInputs.ChunkRows"/>, so memory does not grow with the rows
     /// beyond adaptive ECE's 8 bytes per labelled row and head (see <see cref="HeadEvaluationAccumulator"/>).
     /// </summary>
     private static (string Name, EvaluationReport After, EvaluationReport? Before) Evaluate(CliContext context, EvaluateSettings settings, ModelDirectory model, string name, DecisionRule rule)
@@ -136,7 +130,7 @@ public static class EvaluateCommand
         var after = new EvaluationAccumulator(model.Heads);
         var before = settings.ReportPath is not null && settings.Correction != LogitCorrection.None ? new EvaluationAccumulator(model.Heads) : null;
         DecisionRule RuleFor(string head) => rule.ForHead(model.Model, head);
-        foreach (var chunk in ModelInputs.ReadChunks(model, settings.DataPath, ChunkRows, withLabels: true))
+        foreach (var chunk in ModelInputs.ReadChunks(model, settings.DataPath, ModelInputs.ChunkRows, withLabels: true))
         {
             after.Add(chunk, model.Probabilities(chunk, settings.Correction), RuleFor);
             if (before is not null)

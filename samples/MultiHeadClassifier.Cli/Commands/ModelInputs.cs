@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Cli.Input;
 using MultiHeadClassifier.Corrections;
 using MultiHeadClassifier.Data;
@@ -13,6 +12,13 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// </summary>
 public static class ModelInputs
 {
+    /// <summary>
+    /// Rows that <c>evaluate</c> and <c>predict</c> read and score per chunk: a multiple of the model's forward-pass
+    /// batch (2048 rows), so that every forward pass sees the rows it would see if the whole file were scored at once,
+    /// and the output and metrics are byte for byte the same.
+    /// </summary>
+    public const int ChunkRows = 4 * 2048;
+
     /// <summary>Reads a whole file as the model's features (in the model's order), with labels if asked.</summary>
     /// <param name="model">The model directory (its features, imputation means and missing values).</param>
     /// <param name="path">The CSV or Parquet file.</param>
@@ -29,8 +35,8 @@ public static class ModelInputs
     }
 
     /// <summary>
-    /// Reads a whole file as a dataset, with the errors, and which one a file with several reports, of the in-memory
-    /// loader: the file's structure first, then a missing feature column, then the first bad feature cell row by row,
+    /// Reads a whole file into memory as a dataset. A file with several errors reports, in this order: the file's
+    /// structure first, then a missing feature column, then the first bad feature cell row by row,
     /// then a missing head column, then head by head the first label that is not a class index below its count.
     /// </summary>
     /// <param name="path">The CSV or Parquet file.</param>
@@ -47,7 +53,6 @@ public static class ModelInputs
         using var input = TabularInput.Open(path, missing);
         int[] featureColumns = [.. features.Select(input.IndexOf)];
         int[] headColumns = heads is null ? [] : [.. heads.Select(input.IndexOf)];
-        float[] fill = means is null ? [] : [.. features.Select(f => (float)means[f])];
         var blocks = new List<TabularBlock>();
         string? featureError = null;
         long rows = 0;
@@ -55,31 +60,17 @@ public static class ModelInputs
         {
             blocks.Add(block);
             rows += block.RowCount;
-            for (int r = 0; r < block.RowCount && featureError is null; r++)
-            {
-                for (int j = 0; j < featureColumns.Length && featureError is null; j++)
-                {
-                    if (featureColumns[j] >= 0 && float.IsNaN(block.Features[(r * featureColumns.Length) + j]))
-                    {
-                        featureError = block.FeatureError(r, j, means is not null);
-                    }
-                }
-            }
+            featureError ??= FirstFeatureError(block, featureColumns, means is not null);
         }
 
-        int absent = Array.IndexOf(featureColumns, -1);
-        if (absent >= 0)
-        {
-            throw input.MissingFeature(features[absent]);
-        }
-
+        RequireFeatures(input, featureColumns, features);
         if (featureError is not null)
         {
             throw new CliException(featureError);
         }
 
+        float[] fill = means is null ? [] : [.. features.Select(f => (float)means[f])];
         var x = new float[rows, features.Count];
-        var y = heads is null ? null : new int[rows, heads.Length];
         long row = 0;
         foreach (var block in blocks)
         {
@@ -93,33 +84,28 @@ public static class ModelInputs
             }
         }
 
-        if (heads is not null)
-        {
-            for (int h = 0; h < heads.Length; h++)
-            {
-                if (headColumns[h] < 0)
-                {
-                    throw input.MissingHead(heads[h]);
-                }
-            }
+        var y = heads is null ? null : Labels(input, blocks, rows, heads, headColumns, classCounts!);
+        return (input.FileName, new MultiHeadDataset(x, y, heads));
+    }
 
-            for (int h = 0; h < heads.Length; h++)
+    /// <summary>The labels of every block, checked head by head, each head row by row.</summary>
+    private static int[,] Labels(TabularInput input, List<TabularBlock> blocks, long rows, string[] heads, int[] headColumns, int[] classCounts)
+    {
+        RequireHeads(input, headColumns, heads);
+        var y = new int[rows, heads.Length];
+        for (int h = 0; h < heads.Length; h++)
+        {
+            long row = 0;
+            foreach (var block in blocks)
             {
-                row = 0;
-                foreach (var block in blocks)
+                for (int r = 0; r < block.RowCount; r++, row++)
                 {
-                    for (int r = 0; r < block.RowCount; r++, row++)
-                    {
-                        int label = block.Labels[(r * heads.Length) + h];
-                        y![row, h] = label == TabularBlock.BadLabel ? throw new CliException(block.LabelError(r, h, heads[h]))
-                            : label >= classCounts![h] ? throw CsvDataReader.LabelOutOfRange(block.LabelWhere(r, h), heads[h], label, classCounts[h])
-                            : label;
-                    }
+                    y[row, h] = CheckedLabel(block, r, h, heads[h], classCounts[h]);
                 }
             }
         }
 
-        return (input.FileName, new MultiHeadDataset(x, y, heads));
+        return y;
     }
 
     /// <summary>
@@ -157,16 +143,7 @@ public static class ModelInputs
         foreach (var block in input.Blocks(columns, headColumns))
         {
             rows += block.RowCount;
-            for (int r = 0; r < block.RowCount && firstError is null; r++)
-            {
-                for (int j = 0; j < columns.Length && firstError is null; j++)
-                {
-                    if (columns[j] >= 0 && float.IsNaN(block.Features[(r * columns.Length) + j]))
-                    {
-                        firstError = block.FeatureError(r, j, model.Means is not null);
-                    }
-                }
-            }
+            firstError ??= FirstFeatureError(block, columns, model.Means is not null);
 
             for (int h = 0; h < heads.Length; h++)
             {
@@ -177,24 +154,32 @@ public static class ModelInputs
             }
         }
 
-        int missing = Array.IndexOf(columns, -1);
-        if (missing >= 0)
-        {
-            throw input.MissingFeature(model.Features[missing]);
-        }
-
+        RequireFeatures(input, columns, model.Features);
         if (firstError is not null)
         {
             throw new CliException(firstError);
         }
 
-        int missingHead = Array.IndexOf(headColumns, -1);
-        if (missingHead >= 0)
-        {
-            throw input.MissingHead(heads[missingHead]);
-        }
+        RequireHeads(input, headColumns, heads);
 
         return labelErrors.FirstOrDefault(e => e is not null) is { } labelError ? throw labelError : rows;
+    }
+
+    /// <summary>The first error among a block's feature cells (columns −1 are absent and skipped), or null.</summary>
+    private static string? FirstFeatureError(TabularBlock block, int[] columns, bool impute)
+    {
+        for (int r = 0; r < block.RowCount; r++)
+        {
+            for (int j = 0; j < columns.Length; j++)
+            {
+                if (columns[j] >= 0 && float.IsNaN(block.Features[(r * columns.Length) + j]) && block.FeatureError(r, j, impute) is { } error)
+                {
+                    return error;
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The error for a block's first label in head <paramref name="h"/> that is not a class index below <paramref name="classCount"/>, or null.</summary>
@@ -202,19 +187,46 @@ public static class ModelInputs
     {
         for (int r = 0; r < block.RowCount; r++)
         {
-            int label = block.LabelRow(r)[h];
-            if (label == TabularBlock.BadLabel)
+            if (LabelError(block, r, h, head, classCount) is { } error)
             {
-                return new CliException(block.LabelError(r, h, head));
-            }
-
-            if (label >= classCount)
-            {
-                return CsvDataReader.LabelOutOfRange(block.LabelWhere(r, h), head, label, classCount);
+                return error;
             }
         }
 
         return null;
+    }
+
+    /// <summary>A label, or the error for it when it is not a class index below <paramref name="classCount"/>.</summary>
+    private static int CheckedLabel(TabularBlock block, int r, int h, string head, int classCount) =>
+        LabelError(block, r, h, head, classCount) is { } error ? throw error : block.LabelRow(r)[h];
+
+    /// <summary>The error for a label that is not a class index below <paramref name="classCount"/>, or null.</summary>
+    private static CliException? LabelError(TabularBlock block, int r, int h, string head, int classCount)
+    {
+        int label = block.LabelRow(r)[h];
+        return label == TabularBlock.BadLabel ? new CliException(block.LabelError(r, h, head))
+            : label >= classCount ? LabelMessages.OutOfRange(block.LabelWhere(r, h), head, label, classCount)
+            : null;
+    }
+
+    /// <summary>Throws the error for the first feature column the file lacks (column −1).</summary>
+    private static void RequireFeatures(TabularInput input, int[] columns, IReadOnlyList<string> features)
+    {
+        int absent = Array.IndexOf(columns, -1);
+        if (absent >= 0)
+        {
+            throw input.MissingFeature(features[absent]);
+        }
+    }
+
+    /// <summary>Throws the error for the first head column the file lacks (column −1).</summary>
+    private static void RequireHeads(TabularInput input, int[] columns, IReadOnlyList<string> heads)
+    {
+        int absent = Array.IndexOf(columns, -1);
+        if (absent >= 0)
+        {
+            throw input.MissingHead(heads[absent]);
+        }
     }
 
     /// <summary>
@@ -250,17 +262,8 @@ public static class ModelInputs
         using var input = TabularInput.Open(path, model.Missing);
         int[] featureColumns = [.. model.Features.Select(input.IndexOf)];
         int[] headColumns = heads is null ? [] : [.. heads.Select(input.IndexOf)];
-        int absent = Array.IndexOf(featureColumns, -1);
-        if (absent >= 0)
-        {
-            throw input.MissingFeature(model.Features[absent]);
-        }
-
-        int absentHead = Array.IndexOf(headColumns, -1);
-        if (absentHead >= 0)
-        {
-            throw input.MissingHead(heads![absentHead]);
-        }
+        RequireFeatures(input, featureColumns, model.Features);
+        RequireHeads(input, headColumns, heads ?? []);
 
         float[] fill = model.Means is { } means ? [.. model.Features.Select(f => (float)means[f])] : [];
         int featureCount = featureColumns.Length;
@@ -283,15 +286,9 @@ public static class ModelInputs
                     x[filled, j] = value;
                 }
 
-                if (y is not null)
+                for (int h = 0; y is not null && h < heads!.Length; h++)
                 {
-                    var labels = block.LabelRow(r);
-                    for (int h = 0; h < labels.Length; h++)
-                    {
-                        y[filled, h] = labels[h] == TabularBlock.BadLabel ? throw new CliException(block.LabelError(r, h, heads![h]))
-                            : labels[h] >= classCounts[h] ? throw CsvDataReader.LabelOutOfRange(block.LabelWhere(r, h), heads![h], labels[h], classCounts[h])
-                            : labels[h];
-                    }
+                    y[filled, h] = CheckedLabel(block, r, h, heads[h], classCounts[h]);
                 }
 
                 if (++filled == chunkRows)
@@ -314,7 +311,7 @@ public static class ModelInputs
     /// </summary>
     /// <param name="model">The model directory.</param>
     /// <param name="correction">The correction.</param>
-    /// <param name="correctionDataPath">The held-out CSV for temperatures, or null.</param>
+    /// <param name="correctionDataPath">The held-out CSV or Parquet file for temperatures, or null.</param>
     /// <param name="logger">Receives the fit's warnings (a temperature at a search bound, a head without held-out labels); null for none.</param>
     /// <exception cref="CliException">Temperatures are needed but neither given nor stored.</exception>
     public static void PrepareCorrection(ModelDirectory model, LogitCorrection correction, string? correctionDataPath, ILogger? logger = null)
@@ -345,7 +342,7 @@ public static class ModelInputs
     /// <param name="model">The model directory.</param>
     /// <param name="rule">The parsed <c>--decision</c>.</param>
     /// <param name="correction">The correction the decisions are made after.</param>
-    /// <param name="correctionDataPath">The held-out CSV (<c>--correction-data</c>), or null.</param>
+    /// <param name="correctionDataPath">The held-out CSV or Parquet file (<c>--correction-data</c>), or null.</param>
     /// <returns>The rule to decide with.</returns>
     /// <exception cref="CliException">The rule needs held-out data and none was given.</exception>
     public static DecisionRule PrepareDecision(ModelDirectory model, DecisionRule rule, LogitCorrection correction, string? correctionDataPath)

@@ -10,7 +10,7 @@ using MultiHeadClassifier.Modeling;
 namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>
-/// <c>mhc predict</c>: writes labels, probabilities or logits for every row of a CSV file, in input order, in chunks,
+/// <c>mhc predict</c>: writes labels, probabilities or logits for every row of a CSV or Parquet file, in input order, in chunks,
 /// as CSV or, for an output path ending in <c>.parquet</c>, as Parquet. Scores are 32-bit floats: logits as the model
 /// gives them, probabilities rounded from double to the nearest float; CSV prints each in its shortest round-trip form.
 /// </summary>
@@ -45,14 +45,8 @@ public static class PredictCommand
     }
 
     /// <summary>
-    /// Rows scored per chunk: a multiple of the model's forward-pass batch (2048 rows), so that every forward pass
-    /// sees the rows it would see if the whole file were scored at once, and the output is byte for byte the same.
-    /// </summary>
-    private const int ChunkRows = 4 * 2048;
-
-    /// <summary>
     /// Checks the data in one streamed pass, prepares the correction and decision, then reads, scores and writes the
-    /// rows in chunks of <see cref="ChunkRows"/>, in input order, into a temporary file moved into place at the end:
+    /// rows in chunks of <see cref="ModelInputs.ChunkRows"/>, in input order, into a temporary file moved into place at the end:
     /// memory does not grow with the rows, and a failure leaves no output file.
     /// </summary>
     private static int Run(CliContext context, string modelDir, string dataPath, string outPath, string kind, LogitCorrection correction, string? correctionDataPath, DecisionRule rule, Input.MissingValues? naValues)
@@ -65,7 +59,7 @@ public static class PredictCommand
         IPredictionWriter? output = null;
         try
         {
-            foreach (var data in ModelInputs.ReadChunks(model, dataPath, ChunkRows))
+            foreach (var data in ModelInputs.ReadChunks(model, dataPath, ModelInputs.ChunkRows))
             {
                 var columns = kind switch
                 {
@@ -81,7 +75,7 @@ public static class PredictCommand
                         Directory.CreateDirectory(dir);
                     }
 
-                    output = IsParquet(outPath) ? new ParquetPredictionWriter(outPath) : new CsvPredictionWriter(outPath);
+                    output = Input.TabularInput.IsParquet(outPath) ? new ParquetPredictionWriter(outPath) : new CsvPredictionWriter(outPath);
                 }
 
                 output.WriteChunk(columns, data.RowCount);
@@ -97,9 +91,6 @@ public static class PredictCommand
         context.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {rowCount} rows of {kind} to {outPath}."));
         return 0;
     }
-
-    /// <summary>Whether the output is Parquet: a path ending in <c>.parquet</c>, in any case.</summary>
-    private static bool IsParquet(string path) => path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>One column per head, <c>&lt;head&gt;</c>: the class the rule picks, as an integer.</summary>
     private static List<PredictionColumn> LabelColumns(ModelDirectory model, IReadOnlyDictionary<string, double[,]> probabilities, DecisionRule rule) =>

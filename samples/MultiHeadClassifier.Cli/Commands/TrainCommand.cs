@@ -4,7 +4,7 @@ using MultiHeadClassifier.Training;
 
 namespace MultiHeadClassifier.Cli.Commands;
 
-/// <summary><c>mhc train</c>: trains a model on a CSV file and writes it, its history and a loss plot to a directory.</summary>
+/// <summary><c>mhc train</c>: trains a model on a CSV or Parquet file and writes it, its history and a loss plot to a directory.</summary>
 public static class TrainCommand
 {
     /// <summary>
@@ -43,7 +43,7 @@ public static class TrainCommand
         var naValues = OptionParsers.NaValuesOption(train: true);
         missing.AcceptOnlyFromAmong("error", "mean");
 
-        var command = new Command("train", "Train a multi-head classifier on a CSV file.")
+        var command = new Command("train", "Train a multi-head classifier on a CSV or Parquet file.")
         {
             train, valid, heads, output, classes, epochs, batchSize, lr, hidden, dropout, weights, seed, missing, naValues, early, checkpointEvery, resume, loss, monitor, ensemble,
         };

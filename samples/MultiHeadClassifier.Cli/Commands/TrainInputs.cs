@@ -6,9 +6,9 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// <summary>
 /// What <c>mhc train</c> reads from its CSV or Parquet files: the feature columns, the imputation means, the heads (with class
 /// counts given or inferred), the training data and the validation data. The training file is streamed, never held
-/// in memory: one pass checks it (<see cref="TrainCsvScan"/>), a second converts it to a temporary
-/// <see cref="MultiHeadDataFile"/>, from which training streams batches. The validation file is read into memory as
-/// before. Dispose the inputs to delete the temporary file.
+/// in memory: one pass checks it and caches its parsed rows (<see cref="TrainFileScan"/>), which are then converted,
+/// without parsing the file again, to a temporary <see cref="MultiHeadDataFile"/> from which training streams
+/// batches. The validation file is read into memory. Dispose the inputs to delete the temporary file.
 /// </summary>
 /// <param name="Features">The feature column names in model order: every training column not named in <c>--heads</c>.</param>
 /// <param name="Means">Training means per feature for <c>--missing-features mean</c>, or null.</param>
@@ -36,7 +36,7 @@ internal sealed record TrainInputs(
     public static TrainInputs Load(TrainSettings settings)
     {
         string[] heads = settings.Heads;
-        using var scan = TrainCsvScan.Run(settings);
+        using var scan = TrainFileScan.Run(settings);
         var (features, means, classCounts) = (scan.Features, scan.Means, scan.ClassCounts);
         MultiHeadDataset? valid = null;
         string? validName = null;

@@ -10,7 +10,7 @@ using Spectre.Console;
 namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>
-/// One <c>mhc train</c> run, in four steps: load the CSV files (<see cref="TrainInputs"/>), build the model or
+/// One <c>mhc train</c> run, in four steps: load the input files (<see cref="TrainInputs"/>), build the model or
 /// resume the checkpointed run, train, and write the model directory.
 /// </summary>
 /// <param name="context">Where to write and what interrupts training.</param>

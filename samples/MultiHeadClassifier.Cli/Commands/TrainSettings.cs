@@ -5,8 +5,8 @@ using MultiHeadClassifier.Heads;
 namespace MultiHeadClassifier.Cli.Commands;
 
 /// <summary>The options of one <c>mhc train</c> command line, parsed.</summary>
-/// <param name="Train">The training CSV file (<c>--train</c>).</param>
-/// <param name="Valid">The validation CSV file (<c>--valid</c>), or null.</param>
+/// <param name="Train">The training file, CSV or Parquet (<c>--train</c>).</param>
+/// <param name="Valid">The validation file, CSV or Parquet (<c>--valid</c>), or null.</param>
 /// <param name="Heads">The head (label) column names (<c>--heads</c>), in model order.</param>
 /// <param name="Out">The output directory (<c>--out</c>).</param>
 /// <param name="Classes">The <c>--classes</c> text (<c>K</c> or <c>h1=K1,h2=K2</c>), or null to infer every class count from the training labels.</param>

@@ -142,8 +142,11 @@ internal sealed class CsvRecordSource : IDisposable
     /// <summary>Closes the file.</summary>
     public void Dispose() => _reader.Dispose();
 
-    /// <summary>True when a raw cell that starts with a quote has its closing quote (<c>""</c> inside is a literal quote).</summary>
-    private static bool IsClosed(string field)
+    /// <summary>
+    /// The index of a raw quoted cell's closing quote (<c>""</c> inside is a literal quote), or −1 when it is never
+    /// closed.
+    /// </summary>
+    private static int ClosingQuote(string field)
     {
         for (int i = 1; i < field.Length; i++)
         {
@@ -155,31 +158,11 @@ internal sealed class CsvRecordSource : IDisposable
                     continue;
                 }
 
-                return true;
+                return i;
             }
         }
 
-        return false;
-    }
-
-    /// <summary>The text after a raw quoted cell's closing quote, trimmed; empty when there is none.</summary>
-    private static string AfterClosingQuote(string field)
-    {
-        for (int i = 1; i < field.Length; i++)
-        {
-            if (field[i] == '"')
-            {
-                if (i + 1 < field.Length && field[i + 1] == '"')
-                {
-                    i++;
-                    continue;
-                }
-
-                return field[(i + 1)..].Trim(' ', '\t');
-            }
-        }
-
-        return string.Empty;
+        return -1;
     }
 
     private bool ReadRecord(IReadOnlyList<string>? header)
@@ -222,12 +205,13 @@ internal sealed class CsvRecordSource : IDisposable
             }
 
             string column = header is not null && i < header.Count ? $"column {MessageText.Quote(header[i])}" : string.Create(CultureInfo.InvariantCulture, $"column {i + 1}");
-            if (!IsClosed(raw))
+            int closing = ClosingQuote(raw);
+            if (closing < 0)
             {
                 throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{FileName} line {Line}, {column}: a quoted cell is not closed (its opening quote runs to the end of the file)."));
             }
 
-            if (AfterClosingQuote(raw).Length > 0)
+            if (raw[(closing + 1)..].Trim(' ', '\t').Length > 0)
             {
                 throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{FileName} line {Line}, {column}: text follows the closing quote in {MessageText.Quote(raw)}; put the whole cell in quotes and double any quote inside it."));
             }

@@ -15,18 +15,16 @@ namespace MultiHeadClassifier.Cli.Input;
 internal sealed class CsvTabularInput : TabularInput
 {
     private readonly CsvRecordSource _source;
-    private readonly string _headerLocation;
     private bool _started;
 
     private CsvTabularInput(CsvRecordSource source, MissingValues missing)
         : base(source.FileName, source.Header, missing)
     {
         _source = source;
-        _headerLocation = string.Create(CultureInfo.InvariantCulture, $"{source.FileName} line {source.Line}");
     }
 
     /// <inheritdoc />
-    public override string HeaderLocation => _headerLocation;
+    public override string MissingLabel => "empty";
 
     /// <summary>Opens a CSV file and reads its header.</summary>
     /// <param name="path">The file.</param>
@@ -60,13 +58,12 @@ internal sealed class CsvTabularInput : TabularInput
     /// <summary>Reads records and parses the selected cells, block by block.</summary>
     private IEnumerable<TabularBlock> ParsedBlocks(int[] featureColumns, int[] labelColumns, int blockRows)
     {
-        long firstRow = 0;
         int features = featureColumns.Length;
         int labels = labelColumns.Length;
         while (true)
         {
             var lines = new int[blockRows];
-            var block = new TabularBlock(this, featureColumns, labelColumns, firstRow, blockRows, row => string.Create(CultureInfo.InvariantCulture, $"{FileName} line {lines[row]}"));
+            var block = new TabularBlock(this, featureColumns, labelColumns, blockRows, row => string.Create(CultureInfo.InvariantCulture, $"{FileName} line {lines[row]}"));
             float[] values = block.Features;
             int[] classes = block.Labels;
             int row = 0;
@@ -108,7 +105,6 @@ internal sealed class CsvTabularInput : TabularInput
             }
 
             yield return row == blockRows ? block : block.Take(row);
-            firstRow += row;
             if (row < blockRows)
             {
                 yield break;

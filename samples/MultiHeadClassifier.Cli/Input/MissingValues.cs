@@ -99,11 +99,6 @@ internal sealed class MissingValues
         return false;
     }
 
-    /// <summary>True when a cell's text is one of the tokens.</summary>
-    /// <param name="cell">The cell.</param>
-    /// <returns>Whether the cell is missing.</returns>
-    public bool Contains(string cell) => Tokens.Contains(cell, StringComparer.Ordinal);
-
     /// <summary>Classifies a feature cell given as UTF-8: a finite float, missing, out of float range, or not a number.</summary>
     /// <param name="cell">The cell's bytes.</param>
     /// <param name="value">The value when the cell is a number, otherwise NaN.</param>
@@ -128,27 +123,6 @@ internal sealed class MissingValues
         return Contains(cell) ? CellKind.Missing : CellKind.NotANumber;
     }
 
-    /// <summary>Classifies a feature cell given as text, as <see cref="Classify(ReadOnlySpan{byte}, out float)"/>.</summary>
-    /// <param name="cell">The cell.</param>
-    /// <param name="value">The value when the cell is a number, otherwise NaN.</param>
-    /// <returns>The kind of cell.</returns>
-    public CellKind Classify(string cell, out float value)
-    {
-        if (_numeric && Contains(cell))
-        {
-            value = float.NaN;
-            return CellKind.Missing;
-        }
-
-        if (float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && !float.IsNaN(value))
-        {
-            return float.IsInfinity(value) ? CellKind.OutOfRange : CellKind.Number;
-        }
-
-        value = float.NaN;
-        return Contains(cell) ? CellKind.Missing : CellKind.NotANumber;
-    }
-
     /// <summary>
     /// The error for a feature cell, or null when the cell is a number or is imputed.
     /// </summary>
@@ -163,7 +137,7 @@ internal sealed class MissingValues
         CellKind.Number => null,
         CellKind.OutOfRange => $"{where()}: {Csv.MessageText.Quote(text)} is outside the range of a 32-bit float (about ±3.4E+38).",
         CellKind.Missing when impute => null,
-        CellKind.Missing => $"{where()}: the value is missing (use --missing-features mean to impute it).",
+        CellKind.Missing => $"{where()}: the value is missing (to impute missing values, train with --missing-features mean).",
         _ => $"{where()}: {Csv.MessageText.Quote(text)} is not a number (a missing value is {Describe()}).",
     };
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Data;
 using Parquet;
+using Parquet.Meta.Proto;
 using Parquet.Schema;
 
 namespace MultiHeadClassifier.Cli.Input;
@@ -29,7 +30,7 @@ internal sealed class ParquetTabularInput : TabularInput
     }
 
     /// <inheritdoc />
-    public override string HeaderLocation => $"{FileName} (schema)";
+    public override string MissingLabel => "null";
 
     /// <summary>Opens a Parquet file and reads its schema.</summary>
     /// <param name="path">The file.</param>
@@ -49,7 +50,7 @@ internal sealed class ParquetTabularInput : TabularInput
         {
             reader = ParquetReader.CreateAsync(path).GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ParquetException or NotSupportedException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (IsReadError(e))
         {
             throw new CliException($"{name}: not a readable Parquet file ({MessageText.Quote(e.Message)}).", e);
         }
@@ -79,6 +80,14 @@ internal sealed class ParquetTabularInput : TabularInput
             _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
+
+    /// <summary>
+    /// True for what Parquet.Net throws on a damaged or unsupported file (including its Thrift decoder's
+    /// <see cref="ThriftProtocolException"/>), as opposed to a bug in this reader.
+    /// </summary>
+    private static bool IsReadError(Exception e) =>
+        e is IOException or InvalidDataException or ParquetException or ThriftProtocolException or NotSupportedException
+            or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException;
 
     private static bool IsFloating(Type type) => type == typeof(float) || type == typeof(double);
 
@@ -173,7 +182,7 @@ internal sealed class ParquetTabularInput : TabularInput
 
             long first = firstRow;
             int groupIndex = g;
-            var block = new TabularBlock(this, featureColumns, labelColumns, firstRow, rows, r => string.Create(CultureInfo.InvariantCulture, $"{FileName} row {first + r + 1} (row group {groupIndex})"));
+            var block = new TabularBlock(this, featureColumns, labelColumns, rows, r => string.Create(CultureInfo.InvariantCulture, $"{FileName} row {first + r + 1} (row group {groupIndex})"));
             for (int j = 0; j < features.Length; j++)
             {
                 var column = features[j] is { } field ? ReadChecked(group, field, rows, g) : new double?[rows];
@@ -226,7 +235,7 @@ internal sealed class ParquetTabularInput : TabularInput
         {
             return ReadColumn(group, field, rows);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ParquetException or NotSupportedException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        catch (Exception e) when (IsReadError(e))
         {
             throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{FileName} row group {g}, column {MessageText.Quote(field.Name)}: cannot be read ({MessageText.Quote(e.Message)})."), e);
         }

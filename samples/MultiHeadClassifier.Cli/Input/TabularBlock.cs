@@ -29,18 +29,14 @@ internal sealed class TabularBlock
     /// <param name="input">The input the rows come from (for column names and the file name).</param>
     /// <param name="featureColumns">The header indices of the feature columns (−1 for an absent column, read as missing).</param>
     /// <param name="labelColumns">The header indices of the label columns (−1 for an absent column, read as missing labels).</param>
-    /// <param name="firstRow">The 0-based index of the block's first data row in the file.</param>
     /// <param name="rowCount">The rows in the block.</param>
     /// <param name="location">Gives a row's location for messages (<c>file line N</c>), by its index in the block.</param>
-    public TabularBlock(TabularInput input, int[] featureColumns, int[] labelColumns, long firstRow, int rowCount, Func<int, string> location)
+    public TabularBlock(TabularInput input, int[] featureColumns, int[] labelColumns, int rowCount, Func<int, string> location)
     {
-        (_input, _featureColumns, _labelColumns, FirstRow, RowCount, _location) = (input, featureColumns, labelColumns, firstRow, rowCount, location);
+        (_input, _featureColumns, _labelColumns, RowCount, _location) = (input, featureColumns, labelColumns, rowCount, location);
         Features = new float[rowCount * featureColumns.Length];
         Labels = new int[rowCount * labelColumns.Length];
     }
-
-    /// <summary>The 0-based index of the block's first data row in the file.</summary>
-    public long FirstRow { get; }
 
     /// <summary>The number of rows.</summary>
     public int RowCount { get; }
@@ -107,7 +103,7 @@ internal sealed class TabularBlock
     /// <param name="head">The head's name.</param>
     /// <returns>The message.</returns>
     public string LabelError(int row, int label, string head) =>
-        $"{LabelWhere(row, label)}, head '{head}': {MessageText.Quote(LabelText(row, label))} is not a class index (an integer 0..K-1, or empty for a missing label).";
+        LabelMessages.NotAClassIndex(LabelWhere(row, label), head, LabelText(row, label), _input.MissingLabel);
 
     /// <summary>A row's location for messages: <c>file line N</c> (CSV) or <c>file row N (row group G)</c> (Parquet).</summary>
     /// <param name="row">The row in the block.</param>
@@ -131,7 +127,7 @@ internal sealed class TabularBlock
     /// <returns>The block.</returns>
     internal TabularBlock Take(int rows)
     {
-        var result = new TabularBlock(_input, _featureColumns, _labelColumns, FirstRow, rows, _location)
+        var result = new TabularBlock(_input, _featureColumns, _labelColumns, rows, _location)
         {
             _featureIssues = _featureIssues,
             _labelIssues = _labelIssues,

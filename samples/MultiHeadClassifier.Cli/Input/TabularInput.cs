@@ -33,10 +33,7 @@ internal abstract class TabularInput : IDisposable
     /// <summary>The CSV cells that mean "missing" (Parquet's nulls are missing whatever the set).</summary>
     public MissingValues Missing { get; }
 
-    /// <summary>Where the header is, for messages: <c>file line 1</c> or the file name.</summary>
-    public abstract string HeaderLocation { get; }
-
-    /// <summary>True for a file whose name ends in <c>.parquet</c> (any case).</summary>
+    /// <summary>True for a file whose name ends in <c>.parquet</c> (any case): read, or written by <c>predict</c>, as Parquet.</summary>
     /// <param name="path">The file.</param>
     /// <returns>Whether it is read as Parquet.</returns>
     public static bool IsParquet(string path) => Path.GetExtension(path).Equals(".parquet", StringComparison.OrdinalIgnoreCase);
@@ -64,6 +61,9 @@ internal abstract class TabularInput : IDisposable
 
         return -1;
     }
+
+    /// <summary>How the file writes a missing label, for messages: <c>empty</c> (a CSV cell) or <c>null</c> (Parquet).</summary>
+    public abstract string MissingLabel { get; }
 
     /// <summary>The message for a head with no column.</summary>
     /// <param name="head">The head.</param>

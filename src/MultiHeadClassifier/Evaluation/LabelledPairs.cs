@@ -8,13 +8,12 @@ namespace MultiHeadClassifier.Evaluation;
 /// </summary>
 internal sealed class LabelledPairs
 {
-    private LabelledPairs(int[] truth, int[] predicted, int[] rows, int classCount, int totalRows)
+    private LabelledPairs(int[] truth, int[] predicted, int[] rows, int classCount)
     {
         Truth = truth;
         Predicted = predicted;
         Rows = rows;
         ClassCount = classCount;
-        TotalRows = totalRows;
     }
 
     /// <summary>Labels of the labelled rows, each in 0..K−1.</summary>
@@ -28,9 +27,6 @@ internal sealed class LabelledPairs
 
     /// <summary>K, the head's class count.</summary>
     public int ClassCount { get; }
-
-    /// <summary>Number of rows including those with a missing label.</summary>
-    public int TotalRows { get; }
 
     /// <summary>Number of labelled rows.</summary>
     public int Count => Truth.Length;
@@ -79,6 +75,6 @@ internal sealed class LabelledPairs
             }
         }
 
-        return new LabelledPairs([.. truth], [.. predicted], [.. rows], classCount, labels.Length);
+        return new LabelledPairs([.. truth], [.. predicted], [.. rows], classCount);
     }
 }

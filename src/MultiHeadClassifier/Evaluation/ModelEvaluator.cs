@@ -63,16 +63,12 @@ public static class ModelEvaluator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(chunks);
         rule ??= DecisionRule.Argmax;
-        var accumulator = new EvaluationAccumulator(model.Heads);
-        foreach (MultiHeadDataset chunk in chunks)
-        {
-            ArgumentNullException.ThrowIfNull(chunk, nameof(chunks));
-            chunk.ValidateFor(model.Heads, model.InputWidth);
-            var probabilities = ModelCorrections.Probabilities(ModelCorrections.Apply(model, model.Predict(chunk), correction));
-            accumulator.Add(chunk, probabilities, head => rule.ForHead(model, head));
-        }
-
-        return accumulator.ToReport();
+        return Accumulate(
+            model.Heads,
+            model.InputWidth,
+            chunks,
+            chunk => ModelCorrections.Probabilities(ModelCorrections.Apply(model, model.Predict(chunk), correction)),
+            head => rule.ForHead(model, head));
     }
 
     /// <summary>
@@ -90,12 +86,22 @@ public static class ModelEvaluator
         ArgumentNullException.ThrowIfNull(ensemble);
         ArgumentNullException.ThrowIfNull(chunks);
         rule ??= DecisionRule.Argmax;
-        var accumulator = new EvaluationAccumulator(ensemble.Heads);
+        return Accumulate(ensemble.Heads, ensemble.InputWidth, chunks, chunk => ensemble.Probabilities(chunk, correction), head => rule.ForHead(ensemble.Members[0], head));
+    }
+
+    private static EvaluationReport Accumulate(
+        IReadOnlyList<HeadDefinition> heads,
+        int inputWidth,
+        IEnumerable<MultiHeadDataset> chunks,
+        Func<MultiHeadDataset, IReadOnlyDictionary<string, double[,]>> probabilitiesOf,
+        Func<string, DecisionRule> ruleFor)
+    {
+        var accumulator = new EvaluationAccumulator(heads);
         foreach (MultiHeadDataset chunk in chunks)
         {
             ArgumentNullException.ThrowIfNull(chunk, nameof(chunks));
-            chunk.ValidateFor(ensemble.Heads, ensemble.InputWidth);
-            accumulator.Add(chunk, ensemble.Probabilities(chunk, correction), head => rule.ForHead(ensemble.Members[0], head));
+            chunk.ValidateFor(heads, inputWidth);
+            accumulator.Add(chunk, probabilitiesOf(chunk), ruleFor);
         }
 
         return accumulator.ToReport();

@@ -19,6 +19,7 @@ internal static class QualityBenchmark
     private const int FloorDraws = 20;
 
     private static readonly string[] Metrics = ["bal_acc", "macro_f1", "qwk", "mae", "nll", "ece"];
+    private static readonly int EceIndex = Array.IndexOf(Metrics, "ece");
 
     public static int Run(DirectoryInfo folder, string[] heads, int seeds, int? threads, string[] only)
     {
@@ -51,7 +52,7 @@ internal static class QualityBenchmark
                 }
 
                 // Every corrected readout has the same probabilities, hence the same ECE; the last one is corrected.
-                floors.Add((recipe.Name, readouts[^1].Values[5], floor));
+                floors.Add((recipe.Name, readouts[^1].Values[EceIndex], floor));
             }
 
             Console.WriteLine($"  {recipe.Name}: {clock.Elapsed.TotalSeconds:F1} s for {seeds} seeds");

@@ -217,6 +217,27 @@ public sealed class CliErrorTests : IDisposable
         File.Exists(_workspace.PathOf("typo-out.csv")).Should().BeFalse();
     }
 
+    [Fact]
+    public void When_scoring_data_has_a_missing_cell_under_a_model_trained_without_imputation_it_should_say_that_imputing_is_chosen_at_training()
+    {
+        // Arrange: a model trained without imputation; the test file's line 4, column 2 ('f2') is empty.
+        string dir = _workspace.PathOf("strict");
+        var train = _workspace.Run("train", "--train", _workspace.TrainCsv, "--heads", "plot,dialog,acting,makeup", "--out", dir, "--epochs", "1", "--hidden", "8", "--seed", "1");
+        string gappy = _workspace.WithCell(_workspace.TestCsv, "gappytest2.csv", 4, 2, string.Empty);
+
+        // Act: predict and evaluate take no --missing-features, so the message must not tell them to.
+        var predict = _workspace.Run("predict", "--model", dir, "--data", gappy, "--out", _workspace.PathOf("gappy-out.csv"));
+        var evaluate = _workspace.Run("evaluate", "--model", dir, "--data", gappy, "--json", _workspace.PathOf("gappy.json"));
+
+        // Assert
+        train.ExitCode.Should().Be(0, train.Stderr);
+        foreach (var result in new[] { predict, evaluate })
+        {
+            result.ExitCode.Should().Be(2);
+            result.Stderr.Trim().Should().Be("error: gappytest2.csv line 4, column 'f2': the value is missing (to impute missing values, train with --missing-features mean).");
+        }
+    }
+
     private CliResult Train(string csv) =>
         _workspace.Run("train", "--train", csv, "--heads", "plot,dialog,acting,makeup", "--out", _workspace.PathOf("m"), "--epochs", "1", "--hidden", "8");
 }

@@ -71,7 +71,7 @@ public sealed class CliParquetTests : IDisposable
 
         // Assert
         strict.ExitCode.Should().Be(CliException.UsageExitCode);
-        strict.Stderr.Trim().Should().Be("error: nulls.parquet row 131 (row group 1), column 'f2': the value is missing (use --missing-features mean to impute it).");
+        strict.Stderr.Trim().Should().Be("error: nulls.parquet row 131 (row group 1), column 'f2': the value is missing (to impute missing values, train with --missing-features mean).");
         imputed.ExitCode.Should().Be(0, imputed.Stderr);
         double mean = JsonNode.Parse(File.ReadAllText(_workspace.PathOf("imputed/imputation.json")))!["means"]!["f2"]!.GetValue<double>();
         mean.Should().BeApproximately(expectedMean, 1e-12);
@@ -103,6 +103,22 @@ public sealed class CliParquetTests : IDisposable
         var plotMetrics = JsonNode.Parse(File.ReadAllText(_workspace.PathOf("m.json")))!["heads"]!["plot"]!;
         plotMetrics["missing"]!.GetValue<int>().Should().Be(alreadyMissing + 3);
         plotMetrics["labelled"]!.GetValue<int>().Should().Be(100 - alreadyMissing - 3);
+    }
+
+    [Fact]
+    public void When_a_label_is_negative_it_should_fail_naming_row_column_and_head_and_that_null_is_the_missing_label()
+    {
+        // Arrange: 'plot' (column 8) as int64, -2 in data row 42.
+        var columns = FromDataset(_workspace.Data, Enumerable.Range(0, 300), CliWorkspace.HeadNames);
+        columns[8] = new Column("plot", ((int?[])columns[8].Values).Select((y, r) => r == 41 ? -2L : y ?? 0).ToArray());
+        string path = Write(_workspace.PathOf("negative.parquet"), columns, rowGroupRows: 300);
+
+        // Act
+        var result = Train(path, _workspace.PathOf("m"));
+
+        // Assert: a Parquet file has no empty cells; its missing label is a null.
+        result.ExitCode.Should().Be(CliException.UsageExitCode);
+        result.Stderr.Trim().Should().Be("error: negative.parquet row 42 (row group 0), column 'plot', head 'plot': '-2' is not a class index (an integer 0..K-1, or null for a missing label).");
     }
 
     [Fact]
@@ -186,6 +202,25 @@ public sealed class CliParquetTests : IDisposable
         // Assert
         result.ExitCode.Should().Be(CliException.UsageExitCode);
         result.Stderr.Should().StartWith("error: fake.parquet: not a readable Parquet file");
+        result.Stderr.Trim().Split('\n').Should().HaveCount(1);
+    }
+
+    [Fact]
+    public void When_a_row_groups_pages_are_corrupt_it_should_fail_naming_the_file_row_group_and_column()
+    {
+        // Arrange: a valid file whose first column chunk (f0 of row group 0, right after the 4-byte magic) has its
+        // page header overwritten, so the footer still reads but the page does not.
+        string path = TrainParquet("corrupt.parquet");
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes.AsSpan(4, 64).Fill(0xFF);
+        File.WriteAllBytes(path, bytes);
+
+        // Act
+        var result = Train(path, _workspace.PathOf("m"));
+
+        // Assert
+        result.ExitCode.Should().Be(CliException.UsageExitCode);
+        result.Stderr.Should().StartWith("error: corrupt.parquet row group 0, column 'f0': cannot be read (");
         result.Stderr.Trim().Split('\n').Should().HaveCount(1);
     }
 }

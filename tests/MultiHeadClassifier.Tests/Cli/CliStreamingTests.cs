@@ -9,8 +9,8 @@ using Xunit;
 namespace MultiHeadClassifier.Tests.Cli;
 
 /// <summary>
-/// <c>mhc train</c> streams its training file (a checking pass, then a pass that converts it to a temporary data file)
-/// and <c>mhc predict</c> and <c>mhc evaluate</c> score in chunks; these pin what that must not change: which error a file with several
+/// <c>mhc train</c> streams its training file (one checking pass that caches the parsed rows, which then become a
+/// temporary data file) and <c>mhc predict</c> and <c>mhc evaluate</c> score in chunks; these pin what that must not change: which error a file with several
 /// reports, and that chunked output is the rows in input order.
 /// </summary>
 public sealed class CliStreamingTests : IDisposable

@@ -1,6 +1,6 @@
 using System.Text;
 using FluentAssertions;
-using MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Tests.Cli.Reference;
 using Xunit;
 
 namespace MultiHeadClassifier.Tests.Cli;
@@ -34,7 +34,7 @@ public sealed class CsvLineNumberTests : IDisposable
         File.WriteAllText(path, text.ToString());
 
         // Act
-        var table = CsvDataReader.Read(path);
+        var table = CsvTableReader.Read(path);
 
         // Assert
         table.Rows.Should().HaveCount(rows);
@@ -50,7 +50,7 @@ public sealed class CsvLineNumberTests : IDisposable
         File.WriteAllText(path, "a,b\r\n1,2\r\n\r\n\r\n3,4,5\r\n");
 
         // Act
-        var act = () => CsvDataReader.Read(path);
+        var act = () => CsvTableReader.Read(path);
 
         // Assert
         act.Should().Throw<MultiHeadClassifier.Cli.CliException>().WithMessage("blank.csv line 5: has 3 cells*");

@@ -4,12 +4,13 @@ using System.Text.RegularExpressions;
 using FluentAssertions;
 using MultiHeadClassifier.Cli;
 using MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Tests.Cli.Reference;
 using Xunit;
 
 namespace MultiHeadClassifier.Tests.Cli;
 
 /// <summary>
-/// Seeded, bounded fuzzing of the <c>mhc</c> CSV reader and loader (<see cref="CsvDataReader"/>): every malformed
+/// Seeded, bounded fuzzing of the <c>mhc</c> CSV reader and loader (<see cref="CsvTableReader"/>): every malformed
 /// file must give a parse whose values match what was written, or a <see cref="CliException"/> whose one-line
 /// message names the file (and a line that exists in it), never another exception. A failure names its seed;
 /// <see cref="BuildCase"/> with that seed rebuilds the same file.
@@ -25,7 +26,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     private static readonly int[] ClassCounts = [ClassCount, ClassCount];
     private static readonly Mutation[] Mutations = Enum.GetValues<Mutation>();
 
-    // "NaN" and "NA" are missing values, not errors (CsvDataReader.MissingTokens); "nan" is neither.
+    // "NaN" and "NA" are missing values, not errors (MissingValues.Default.Tokens); "nan" is neither.
     private static readonly string[] NonNumeric = ["abc", "1.2.3", "--1", "0x1F", "1e", "e5", "nan", "Na", "1_000", "1 2", "+-3", "∞", "١٢"];
     private static readonly string[] OutOfRange = ["1e400", "-1e309", "Infinity", "-Infinity", "3.5e38", "1E39", "-999999999999999999999999999999999999999999"];
     private static readonly (string Text, float Value)[] LargeFinite =
@@ -75,15 +76,15 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
             float[,]? imputed = null;
             int[,]? labels = null;
             Dictionary<string, double>? means = null;
-            var read = Capture(() => table = CsvDataReader.Read(path));
+            var read = Capture(() => table = CsvTableReader.Read(path));
             Exception? featureError = null, meanError = null, imputedError = null, labelError = null, inferredLabelError = null;
             if (table is not null)
             {
-                featureError = Capture(() => features = CsvDataReader.Features(table, FeatureNames, null));
-                meanError = Capture(() => means = CsvDataReader.Means(table, FeatureNames));
-                imputedError = means is null ? null : Capture(() => imputed = CsvDataReader.Features(table, FeatureNames, means));
-                labelError = Capture(() => labels = CsvDataReader.Labels(table, HeadNames, ClassCounts));
-                inferredLabelError = Capture(() => CsvDataReader.Labels(table, HeadNames, null));
+                featureError = Capture(() => features = CsvTableReader.Features(table, FeatureNames, null));
+                meanError = Capture(() => means = CsvTableReader.Means(table, FeatureNames));
+                imputedError = means is null ? null : Capture(() => imputed = CsvTableReader.Features(table, FeatureNames, means));
+                labelError = Capture(() => labels = CsvTableReader.Labels(table, HeadNames, ClassCounts));
+                inferredLabelError = Capture(() => CsvTableReader.Labels(table, HeadNames, null));
             }
 
             // Assert: generic invariants of every outcome.
@@ -141,9 +142,9 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
             int[,]? labels = null;
             var tableError = Capture(() =>
             {
-                var table = CsvDataReader.Read(path);
-                features = CsvDataReader.Features(table, FeatureNames, null);
-                labels = CsvDataReader.Labels(table, HeadNames, ClassCounts);
+                var table = CsvTableReader.Read(path);
+                features = CsvTableReader.Features(table, FeatureNames, null);
+                labels = CsvTableReader.Labels(table, HeadNames, ClassCounts);
             });
             MultiHeadClassifier.Data.MultiHeadDataset? data = null;
             var blockError = Capture(() => data = MultiHeadClassifier.Cli.Commands.ModelInputs.ReadDataset(path, FeatureNames, null, HeadNames, ClassCounts, MultiHeadClassifier.Cli.Input.MissingValues.Default).Data);
@@ -173,9 +174,9 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         foreach (string path in new[] { plain, bomCrlf })
         {
             // Act
-            var table = CsvDataReader.Read(path);
-            var features = CsvDataReader.Features(table, FeatureNames, null);
-            var labels = CsvDataReader.Labels(table, HeadNames, ClassCounts);
+            var table = CsvTableReader.Read(path);
+            var features = CsvTableReader.Features(table, FeatureNames, null);
+            var labels = CsvTableReader.Labels(table, HeadNames, ClassCounts);
 
             // Assert: the values written, not just the same as each other.
             table.Header.Should().Equal(Header, path);
@@ -197,7 +198,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         string path = Write("empty.csv", text);
 
         // Act
-        var act = () => CsvDataReader.Read(path);
+        var act = () => CsvTableReader.Read(path);
 
         // Assert
         act.Should().Throw<CliException>().WithMessage("empty.csv: the file is empty; the first line must be a header.");
@@ -213,7 +214,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         string path = Write("header.csv", text);
 
         // Act
-        var act = () => CsvDataReader.Read(path);
+        var act = () => CsvTableReader.Read(path);
 
         // Assert
         act.Should().Throw<CliException>().WithMessage("header.csv: the file has a header but no data rows.");
@@ -229,12 +230,12 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     {
         // Arrange
         string path = Write("huge.csv", $"f0,f1,h0\n1,2,0\n3,{cell},1\n5,6,0\n");
-        var table = CsvDataReader.Read(path);
-        var means = CsvDataReader.Means(table, ["f0", "f1"]);
+        var table = CsvTableReader.Read(path);
+        var means = CsvTableReader.Means(table, ["f0", "f1"]);
 
         // Act
-        var strict = () => CsvDataReader.Features(table, ["f0", "f1"], null);
-        var imputing = () => CsvDataReader.Features(table, ["f0", "f1"], means);
+        var strict = () => CsvTableReader.Features(table, ["f0", "f1"], null);
+        var imputing = () => CsvTableReader.Features(table, ["f0", "f1"], means);
 
         // Assert
         string expected = $"huge.csv line 3, column 'f1': '{cell}' is outside the range of a 32-bit float (about ±3.4E+38).";
@@ -248,14 +249,14 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     {
         // Arrange
         string path = Write("nan.csv", "f0,f1,h0\n1,2,0\n3,NaN,1\n5,7,0\n");
-        var table = CsvDataReader.Read(path);
+        var table = CsvTableReader.Read(path);
 
         // Act
-        var strict = () => CsvDataReader.Features(table, ["f0", "f1"], null);
-        var imputed = CsvDataReader.Features(table, ["f0", "f1"], CsvDataReader.Means(table, ["f0", "f1"]));
+        var strict = () => CsvTableReader.Features(table, ["f0", "f1"], null);
+        var imputed = CsvTableReader.Features(table, ["f0", "f1"], CsvTableReader.Means(table, ["f0", "f1"]));
 
         // Assert: the mean of f1's numbers, (2 + 7) / 2.
-        strict.Should().Throw<CliException>().WithMessage("nan.csv line 3, column 'f1': the value is missing (use --missing-features mean to impute it).");
+        strict.Should().Throw<CliException>().WithMessage("nan.csv line 3, column 'f1': the value is missing (to impute missing values, train with --missing-features mean).");
         imputed[1, 1].Should().Be(4.5f);
     }
 
@@ -266,10 +267,10 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     public void When_a_feature_is_a_missing_token_it_should_be_imputed_with_the_mean_of_the_numbers(string token)
     {
         // Arrange: f0's numbers are 1, 4 and 10, so the mean is 5.
-        var table = CsvDataReader.Read(Write("na.csv", $"f0,h0\n1,0\n{token},1\n4,0\n10,1\n"));
+        var table = CsvTableReader.Read(Write("na.csv", $"f0,h0\n1,0\n{token},1\n4,0\n10,1\n"));
 
         // Act
-        var imputed = CsvDataReader.Features(table, ["f0"], CsvDataReader.Means(table, ["f0"]));
+        var imputed = CsvTableReader.Features(table, ["f0"], CsvTableReader.Means(table, ["f0"]));
 
         // Assert
         imputed[1, 0].Should().Be(5f);
@@ -283,11 +284,11 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     public void When_a_feature_is_neither_a_number_nor_a_missing_token_it_should_be_an_error_even_with_imputation(string cell)
     {
         // Arrange
-        var table = CsvDataReader.Read(Write("typo.csv", $"f0,h0\n1,0\n{cell},1\n4,0\n"));
-        var means = CsvDataReader.Means(table, ["f0"]);
+        var table = CsvTableReader.Read(Write("typo.csv", $"f0,h0\n1,0\n{cell},1\n4,0\n"));
+        var means = CsvTableReader.Means(table, ["f0"]);
 
         // Act
-        var act = () => CsvDataReader.Features(table, ["f0"], means);
+        var act = () => CsvTableReader.Features(table, ["f0"], means);
 
         // Assert
         act.Should().Throw<CliException>().WithMessage($"typo.csv line 3, column 'f0': '{cell}' is not a number (a missing value is an empty cell, NA or NaN).");
@@ -297,10 +298,10 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     public void When_a_feature_column_is_missing_it_should_fail_to_compute_means_naming_the_column()
     {
         // Arrange
-        var table = CsvDataReader.Read(Write("narrow.csv", "f0,h0\n1,0\n"));
+        var table = CsvTableReader.Read(Write("narrow.csv", "f0,h0\n1,0\n"));
 
         // Act
-        var act = () => CsvDataReader.Means(table, ["f0", "f1"]);
+        var act = () => CsvTableReader.Means(table, ["f0", "f1"]);
 
         // Assert
         act.Should().Throw<CliException>().WithMessage("narrow.csv: feature column 'f1' is missing from the header.");
@@ -313,7 +314,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         string path = Write("big.csv", "f0,f1,h0\n99999999999999999999999,-3.4e38,0\n1e-50,3.4028235e38,1\n");
 
         // Act
-        var features = CsvDataReader.Features(CsvDataReader.Read(path), ["f0", "f1"], null);
+        var features = CsvTableReader.Features(CsvTableReader.Read(path), ["f0", "f1"], null);
 
         // Assert
         features.Should().BeEquivalentTo(new float[,] { { 1e23f, -3.4e38f }, { 0f, float.MaxValue } }, o => o.WithStrictOrdering());
@@ -326,7 +327,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         string path = Write("open.csv", "f0,f1,h0\n1,2,0\n3,\"4,1\n5,6,0\n7,8,1\n");
 
         // Act
-        var act = () => CsvDataReader.Read(path);
+        var act = () => CsvTableReader.Read(path);
 
         // Assert
         act.Should().Throw<CliException>().WithMessage("open.csv line 3, column 'f1': a quoted cell is not closed (its opening quote runs to the end of the file).");
@@ -346,7 +347,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         string path = Write("runaway.csv", text.ToString());
 
         // Act
-        var act = () => CsvDataReader.Read(path);
+        var act = () => CsvTableReader.Read(path);
 
         // Assert
         act.Should().Throw<CliException>().WithMessage("runaway.csv line 3: the record is longer than 16 MiB, so a quoted cell is probably never closed.");
@@ -359,7 +360,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         string path = Write("openlast.csv", "f0,f1,h0\n1,2,0\n3,4,\"1\n");
 
         // Act
-        var act = () => CsvDataReader.Read(path);
+        var act = () => CsvTableReader.Read(path);
 
         // Assert
         act.Should().Throw<CliException>().WithMessage("openlast.csv line 3, column 'h0': a quoted cell is not closed*");
@@ -372,7 +373,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         string path = Write("joined.csv", "f0,f1,h0\n1,2,0\n3,\"1\"2,1\n");
 
         // Act
-        var act = () => CsvDataReader.Read(path);
+        var act = () => CsvTableReader.Read(path);
 
         // Assert
         act.Should().Throw<CliException>().WithMessage("joined.csv line 3, column 'f1': text follows the closing quote in '\"1\"2'*");
@@ -386,9 +387,9 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         string good = Write("multi-ok.csv", "f0,f1,h0\n1,2,0\n3,\"4\n4\",1\n5,6,0\n");
 
         // Act
-        var shortRow = () => CsvDataReader.Read(path);
-        var table = CsvDataReader.Read(good);
-        var badCell = () => CsvDataReader.Features(table, ["f0", "f1"], null);
+        var shortRow = () => CsvTableReader.Read(path);
+        var table = CsvTableReader.Read(good);
+        var badCell = () => CsvTableReader.Features(table, ["f0", "f1"], null);
 
         // Assert
         shortRow.Should().Throw<CliException>().WithMessage("multi.csv line 5: has 2 cells, but the header has 3 columns.");
@@ -403,7 +404,7 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
         string path = Write("blank.csv", "\n\nf0,f0,h0\n1,2,0\n");
 
         // Act
-        var act = () => CsvDataReader.Read(path);
+        var act = () => CsvTableReader.Read(path);
 
         // Assert
         act.Should().Throw<CliException>().WithMessage("blank.csv line 3: column 'f0' appears more than once.");
@@ -414,10 +415,10 @@ public sealed partial class CsvReaderFuzzTests : IDisposable
     {
         // Arrange
         string path = Write("long.csv", $"f0,f1,h0\n1,\"{new string('x', 5000)}\r\n\ty\",0\n");
-        var table = CsvDataReader.Read(path);
+        var table = CsvTableReader.Read(path);
 
         // Act
-        var act = () => CsvDataReader.Features(table, ["f0", "f1"], null);
+        var act = () => CsvTableReader.Features(table, ["f0", "f1"], null);
 
         // Assert
         string message = act.Should().Throw<CliException>().Which.Message;

@@ -17,13 +17,13 @@ namespace MultiHeadClassifier.Cli.Commands;
 /// on is what was checked, even if the file changes meanwhile.
 /// </summary>
 /// <remarks>
-/// The errors, and which one is reported when a file has several, are those of the in-memory loader it replaces:
-/// the file's structure first (as <see cref="CsvDataReader.Read"/>), then missing head columns, no feature column,
+/// The errors, and which one is reported when a file has several, are those of the whole-table reference reader the tests
+/// hold it to: the file's structure first (as <see cref="CsvRecordSource"/> reports it), then missing head columns, no feature column,
 /// a feature with no numeric value (with imputation), <c>--classes</c>, labels head by head (with every class
 /// count given: the first bad or out-of-range cell; otherwise the first bad cell, then each inferred class count,
 /// then out-of-range labels), then the first bad feature cell, row by row.
 /// </remarks>
-internal sealed class TrainCsvScan : IDisposable
+internal sealed class TrainFileScan : IDisposable
 {
     private readonly FileStream _cache;
     private readonly string[] _heads;
@@ -32,7 +32,7 @@ internal sealed class TrainCsvScan : IDisposable
     private readonly HashSet<int>[] _seen;
     private long _rowCount;
 
-    private TrainCsvScan(TabularInput input, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
+    private TrainFileScan(TabularInput input, string[] heads, string[] features, int[] featureColumns, int[] headColumns)
     {
         (FileName, _heads, Features, _featureColumns, _headColumns) = (input.FileName, heads, features, featureColumns, headColumns);
         _cache = new FileStream(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mhc-scan-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
@@ -55,15 +55,16 @@ internal sealed class TrainCsvScan : IDisposable
     /// <summary>Reads the file once and checks it.</summary>
     /// <param name="settings">The command's options.</param>
     /// <returns>The scan.</returns>
-    /// <exception cref="CliException">The file or a cell is bad; the message is the in-memory loader's.</exception>
-    public static TrainCsvScan Run(TrainSettings settings)
+    /// <exception cref="CliException">The file or a cell is bad; the message names the file, line (or row), column and head, and
+    /// a file with several errors reports the one the remarks give.</exception>
+    public static TrainFileScan Run(TrainSettings settings)
     {
         string[] heads = settings.Heads;
         using var input = TabularInput.Open(settings.Train, settings.Missing);
         int[] headColumns = [.. heads.Select(input.IndexOf)];
         string[] features = [.. input.Header.Where(c => !heads.Contains(c, StringComparer.Ordinal))];
         int[] featureColumns = [.. features.Select(input.IndexOf)];
-        var scan = new TrainCsvScan(input, heads, features, featureColumns, headColumns);
+        var scan = new TrainFileScan(input, heads, features, featureColumns, headColumns);
         try
         {
             scan.Check(input, settings);
@@ -82,10 +83,10 @@ internal sealed class TrainCsvScan : IDisposable
     private void Check(TabularInput input, TrainSettings settings)
     {
         string[] heads = _heads;
-        var pass = new FirstPass(this, settings.ImputeMeans);
+        var tally = new Tally(this, settings.ImputeMeans);
         foreach (var block in input.Blocks(_featureColumns, _headColumns))
         {
-            pass.Add(block);
+            tally.Add(block);
             Cache(block);
         }
 
@@ -102,9 +103,9 @@ internal sealed class TrainCsvScan : IDisposable
             throw new CliException($"{input.FileName}: no feature columns (every column is listed in --heads).");
         }
 
-        _rowCount = pass.RowCount;
-        Means = settings.ImputeMeans ? pass.Means() : null;
-        ClassCounts = pass.ClassCounts(OptionParsers.Classes(settings.Classes, heads));
+        _rowCount = tally.RowCount;
+        Means = settings.ImputeMeans ? tally.Means() : null;
+        ClassCounts = tally.ClassCounts(OptionParsers.Classes(settings.Classes, heads));
         for (int h = 0; h < heads.Length; h++)
         {
             if (ClassCounts[h] > MultiHeadDataFile.MaxClassCount)
@@ -113,7 +114,7 @@ internal sealed class TrainCsvScan : IDisposable
             }
         }
 
-        if (pass.FeatureError is { } error)
+        if (tally.FeatureError is { } error)
         {
             throw new CliException(error);
         }
@@ -192,8 +193,8 @@ internal sealed class TrainCsvScan : IDisposable
         return result;
     }
 
-    /// <summary>What the first pass gathers, and the errors it defers until the checks that come before them have run.</summary>
-    private sealed class FirstPass(TrainCsvScan scan, bool impute)
+    /// <summary>What the pass over the file gathers, and the errors it defers until the checks that come before them have run.</summary>
+    private sealed class Tally(TrainFileScan scan, bool impute)
     {
         private readonly double[] _sums = new double[scan.Features.Length];
         private readonly long[] _counts = new long[scan.Features.Length];
@@ -275,7 +276,7 @@ internal sealed class TrainCsvScan : IDisposable
             return result;
         }
 
-        /// <summary>Checks the labels against the given class counts and infers the others, with the in-memory loader's errors in its order.</summary>
+        /// <summary>Checks the labels against the given class counts and infers the others, with the errors in the order the remarks give.</summary>
         public int[] ClassCounts(int?[] given)
         {
             string[] heads = scan._heads;
@@ -342,6 +343,6 @@ internal sealed class TrainCsvScan : IDisposable
         }
 
         private CliException OutOfRange(int h, (long Row, string Location, int Label) at, int classCount) =>
-            CsvDataReader.LabelOutOfRange($"{at.Location}, column {MessageText.Quote(scan._heads[h])}", scan._heads[h], at.Label, classCount);
+            LabelMessages.OutOfRange($"{at.Location}, column {MessageText.Quote(scan._heads[h])}", scan._heads[h], at.Label, classCount);
     }
 }

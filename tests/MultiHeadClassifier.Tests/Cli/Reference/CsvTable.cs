@@ -1,11 +1,13 @@
-namespace MultiHeadClassifier.Cli.Csv;
+using MultiHeadClassifier.Cli.Csv;
 
-/// <summary>The raw cells of a CSV file: a header and data rows, each with its 1-based line number in the file.</summary>
+namespace MultiHeadClassifier.Tests.Cli.Reference;
+
+/// <summary>The raw cells of a CSV file, as <see cref="CsvTableReader"/> reads them whole: a header and data rows, each with its 1-based line number in the file.</summary>
 /// <param name="FileName">The file name used in messages.</param>
 /// <param name="Header">The column names.</param>
 /// <param name="Rows">The data rows' cells.</param>
 /// <param name="LineNumbers">For each data row, its 1-based line number in the file (the header is line 1).</param>
-public sealed record CsvTable(string FileName, IReadOnlyList<string> Header, IReadOnlyList<string[]> Rows, IReadOnlyList<int> LineNumbers)
+internal sealed record CsvTable(string FileName, IReadOnlyList<string> Header, IReadOnlyList<string[]> Rows, IReadOnlyList<int> LineNumbers)
 {
     /// <summary>The index of a column, or −1.</summary>
     /// <param name="name">The column name.</param>

@@ -1,21 +1,27 @@
 using System.Globalization;
+using System.Text;
+using MultiHeadClassifier.Cli;
+using MultiHeadClassifier.Cli.Csv;
 using MultiHeadClassifier.Cli.Input;
 using MultiHeadClassifier.Data;
 
-namespace MultiHeadClassifier.Cli.Csv;
+namespace MultiHeadClassifier.Tests.Cli.Reference;
 
-/// <summary>Reads whole CSV files into <see cref="CsvTable"/>s of text cells and turns them into features and labels.</summary>
+/// <summary>
+/// A reference for the tests: reads whole CSV files into <see cref="CsvTable"/>s of text cells and turns them into
+/// features and labels, one rule after another, in memory.
+/// </summary>
 /// <remarks>
-/// The commands stream their files through <see cref="Input.TabularInput"/> instead; this whole-table reader, built on
-/// the same <see cref="CsvRecordSource"/>, keeps the rules in one readable place and is what the fuzz tests check the
-/// streamed reader against. Numbers are parsed with the invariant culture as 32-bit floats. An empty label cell is a
+/// The <c>mhc</c> commands stream their files through <see cref="TabularInput"/> block by block; this whole-table
+/// reader, built on the same <see cref="CsvRecordSource"/> and the same messages, keeps the rules in one readable
+/// place and is what the fuzz tests check the streamed reader against. Numbers are parsed with the invariant culture as 32-bit floats. An empty label cell is a
 /// missing label (−1). A feature cell that is one of the default missing values (an empty cell, <c>NA</c>,
 /// <c>NaN</c>) is missing: an error, or imputed when means are given; any other cell that is not a number is an
 /// error either way. A number outside the float range (such as <c>1e400</c>, <c>-1e309</c> or <c>Infinity</c>) is
 /// always an error, never imputed. Line numbers in messages are the file's lines (blank lines count) on which a
 /// record starts.
 /// </remarks>
-public static class CsvDataReader
+internal static class CsvTableReader
 {
     /// <summary>Reads a whole CSV file with a header row.</summary>
     /// <param name="path">The file.</param>
@@ -26,16 +32,22 @@ public static class CsvDataReader
     /// </exception>
     public static CsvTable Read(string path)
     {
-        using var stream = CsvRecordStream.Open(path);
+        using var source = CsvRecordSource.Open(path);
         var rows = new List<string[]>();
         var lines = new List<int>();
-        foreach (var (record, line) in stream.Rows())
+        while (source.Next())
         {
+            var record = new string[source.Header.Length];
+            for (int c = 0; c < record.Length; c++)
+            {
+                record[c] = source.Text(c);
+            }
+
             rows.Add(record);
-            lines.Add(line);
+            lines.Add(source.Line);
         }
 
-        return new CsvTable(stream.FileName, stream.Header, rows, lines);
+        return new CsvTable(source.FileName, source.Header, rows, lines);
     }
 
     /// <summary>Checks that every named head column exists.</summary>
@@ -98,11 +110,11 @@ public static class CsvDataReader
 
     /// <summary>The error <see cref="Features"/> gives for a feature cell, or null when the cell is a number or is imputed.</summary>
     /// <param name="cell">The cell's text.</param>
-    /// <param name="impute">Whether missing cells (<see cref="MissingTokens"/>) are imputed; any other cell that is not a
+    /// <param name="impute">Whether missing cells (<see cref="MissingValues.Default"/> tokens) are imputed; any other cell that is not a
     /// number is an error either way, so that a typo never becomes the mean.</param>
     /// <param name="where">The cell's location for the message.</param>
     /// <returns>The message, or null.</returns>
-    internal static string? FeatureCellError(string cell, bool impute, Func<string> where) =>
+    private static string? FeatureCellError(string cell, bool impute, Func<string> where) =>
         MissingValues.Default.FeatureCellError(Parse(cell, out _), cell, impute, where);
 
     /// <summary>Computes each feature column's mean over its numeric cells, for imputation.</summary>
@@ -202,7 +214,7 @@ public static class CsvDataReader
     }
 
     private static CliException LabelOutOfRange(CsvTable table, int row, int column, string head, int label, int classCount) =>
-        LabelOutOfRange(table.Where(row, column), head, label, classCount);
+        LabelMessages.OutOfRange(table.Where(row, column), head, label, classCount);
 
     /// <summary>The error <see cref="Labels"/> gives for a non-empty label cell, or null when the cell is a class index.</summary>
     /// <param name="cell">The cell's text (not empty).</param>
@@ -211,26 +223,19 @@ public static class CsvDataReader
     /// <param name="where">The cell's location for the message.</param>
     /// <param name="label">The label when the cell is valid.</param>
     /// <returns>The error, or null.</returns>
-    internal static CliException? LabelCellError(string cell, string head, int? classCount, Func<string> where, out int label)
+    private static CliException? LabelCellError(string cell, string head, int? classCount, Func<string> where, out int label)
     {
         if (!int.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out label) || label < 0)
         {
-            return new CliException($"{where()}, head '{head}': {MessageText.Quote(cell)} is not a class index (an integer 0..K-1, or empty for a missing label).");
+            return new CliException(LabelMessages.NotAClassIndex(where(), head, cell));
         }
 
-        return classCount is int k && label >= k ? LabelOutOfRange(where(), head, label, k) : null;
+        return classCount is int k && label >= k ? LabelMessages.OutOfRange(where(), head, label, k) : null;
     }
 
-    /// <summary>The error for a label at or above its head's class count.</summary>
-    internal static CliException LabelOutOfRange(string where, string head, int label, int classCount) =>
-        new($"{where}, head '{head}': label {label} is outside 0..{classCount - 1}.");
-
-    /// <summary>The feature cells that mean "missing" by default, exactly as written (case matters): an empty cell, <c>NA</c> and <c>NaN</c>.</summary>
-    internal static IReadOnlyList<string> MissingTokens => MissingValues.Default.Tokens;
-
-    /// <summary>Classifies a feature cell: a finite float, one of <see cref="MissingTokens"/>, out of float range, or not a number.</summary>
+    /// <summary>Classifies a feature cell: a finite float, one of <see cref="MissingValues.Default"/> tokens, out of float range, or not a number.</summary>
     /// <param name="cell">The cell's text.</param>
     /// <param name="value">The value when the cell is a number.</param>
     /// <returns>The kind of cell.</returns>
-    internal static CellKind Parse(string cell, out float value) => MissingValues.Default.Classify(cell, out value);
+    private static CellKind Parse(string cell, out float value) => MissingValues.Default.Classify(Encoding.UTF8.GetBytes(cell), out value);
 }

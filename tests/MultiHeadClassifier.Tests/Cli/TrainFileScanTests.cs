@@ -7,23 +7,23 @@ using Xunit;
 namespace MultiHeadClassifier.Tests.Cli;
 
 /// <summary>
-/// <c>mhc train</c> reads its training file once (<see cref="TrainCsvScan"/>): the checking pass caches the parsed
+/// <c>mhc train</c> reads its training file once (<see cref="TrainFileScan"/>): the checking pass caches the parsed
 /// rows and the data file is written from that cache, so the rows trained on are exactly those checked, whatever
 /// happens to the file afterwards.
 /// </summary>
-public sealed class TrainCsvScanTests : IDisposable
+public sealed class TrainFileScanTests : IDisposable
 {
     private readonly CliWorkspace _workspace = new();
 
     public void Dispose() => _workspace.Dispose();
 
-    private (TrainCsvScan Scan, string Path) CheckedCopy(bool impute = false, string? source = null)
+    private (TrainFileScan Scan, string Path) CheckedCopy(bool impute = false, string? source = null)
     {
         string path = _workspace.PathOf("changing.csv");
         File.Copy(source ?? _workspace.TrainCsv, path, overwrite: true);
         var settings = new TrainSettings(
             path, null, CliWorkspace.HeadNames, _workspace.PathOf("m"), null, 1, 32, 1e-3, [8], 0, ClassWeighting.None, 3, impute, null, null, false);
-        return (TrainCsvScan.Run(settings), path);
+        return (TrainFileScan.Run(settings), path);
     }
 
     private static (float[] Features, int[] Labels) ReadAll(TrainDataFile file)
