@@ -19,6 +19,11 @@ namespace MultiHeadClassifier.Data;
 /// <see cref="MultiHeadDataFileOptions.BatchSize"/> rows of that sequence (they may span two chunks); the last is
 /// smaller when the rows do not divide evenly. The same file, options and epoch always give the same batches, which
 /// is what makes checkpoint and resume exact.</para>
+/// <para>Read-ahead: a background thread reads and decodes up to four batches ahead of the trainer. When a pass has
+/// decoded its last chunk, the same chunk buffer is used to read, in the background, the first chunk of the next
+/// epoch (its order is fixed by seed and epoch), so that the next pass starts without waiting for a whole chunk; memory
+/// still holds one chunk per pass. That read is dropped, and the buffer reused, when the next pass is for another
+/// epoch, when a pass is left early, and when the source is disposed.</para>
 /// <para>Every row read is checked (finite features, labels in range); a bad value, or a file that shrank after it
 /// was opened, is an <see cref="InvalidDataException"/> naming the file and row. Enumerations may run concurrently;
 /// each has its own buffers.</para>
@@ -37,6 +42,9 @@ public sealed class MultiHeadDataFileSource : ICheckedBatchSource, IDisposable
     private readonly long _dataStart;
     private readonly System.Collections.Concurrent.ConcurrentQueue<(float[] Features, int[] Labels)> _recycled = new();
     private byte[]? _spareChunk;
+    private NextEpochRead? _nextEpoch;
+    private int _nextEpochReadsUsed;
+    private int _nextEpochReadsDropped;
 
     internal MultiHeadDataFileSource(string path, MultiHeadDataFileOptions options)
     {
@@ -113,8 +121,21 @@ public sealed class MultiHeadDataFileSource : ICheckedBatchSource, IDisposable
         }
     }
 
-    /// <summary>Closes the file.</summary>
-    public void Dispose() => _handle.Dispose();
+    /// <summary>The next epoch's first chunk being read ahead, if any: its epoch and the read (for tests).</summary>
+    internal (int Epoch, Task Read)? PendingNextEpochRead => _nextEpoch is { } next ? (next.Epoch, next.Read) : null;
+
+    /// <summary>How many passes started from a chunk read ahead at the end of the previous pass (for tests).</summary>
+    internal int NextEpochReadsUsed => Volatile.Read(ref _nextEpochReadsUsed);
+
+    /// <summary>How many chunks read ahead for a next epoch were dropped unused (for tests).</summary>
+    internal int NextEpochReadsDropped => Volatile.Read(ref _nextEpochReadsDropped);
+
+    /// <summary>Stops any read ahead of the next epoch, then closes the file.</summary>
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _nextEpoch, null)?.Drop();
+        _handle.Dispose();
+    }
 
     /// <summary>
     /// The batches of <see cref="Enumerate"/>, read and decoded on a background thread up to
@@ -127,11 +148,13 @@ public sealed class MultiHeadDataFileSource : ICheckedBatchSource, IDisposable
         using var stop = new CancellationTokenSource();
         using var queue = new System.Collections.Concurrent.BlockingCollection<MultiHeadDataset>(PrefetchBatches);
         Exception? failure = null;
+        bool finished = false;
+        var pass = new object();
         var reader = Task.Run(() =>
         {
             try
             {
-                foreach (var batch in Enumerate(epoch))
+                foreach (var batch in Enumerate(epoch, pass))
                 {
                     queue.Add(batch, stop.Token);
                 }
@@ -160,29 +183,40 @@ public sealed class MultiHeadDataFileSource : ICheckedBatchSource, IDisposable
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
+
+            finished = true;
         }
         finally
         {
             stop.Cancel();
             reader.Wait();
+            if (!finished)
+            {
+                // The pass was left early (or failed): the trainer is not about to ask for the next epoch.
+                DropNextEpochRead(pass);
+            }
         }
     }
 
-    private IEnumerable<MultiHeadDataset> Enumerate(int epoch)
+    private IEnumerable<MultiHeadDataset> Enumerate(int epoch, object pass)
     {
         int chunkRows = _options.ChunkRows;
-        int chunks = (int)((RowCount + chunkRows - 1) / chunkRows);
-        bool shuffle = _options.Shuffle && epoch > 0;
         var random = new SplitMix64(_options.Seed, epoch);
-        int[] chunkOrder = Order(chunks, shuffle, ref random);
+        int[] chunkOrder = ChunkOrder(epoch, ref random);
+        bool shuffle = _options.Shuffle && epoch > 0;
         int record = _layout.RecordSize;
-        var buffer = TakeChunkBuffer((int)Math.Min(chunkRows, RowCount) * record);
+        var (buffer, readAhead) = TakeFirstChunk(epoch, chunkOrder[0], (int)Math.Min(chunkRows, RowCount) * record);
         var batch = new BatchBuilder(_layout, (int)Math.Min(_options.BatchSize, RowCount), _recycled);
         foreach (int chunk in chunkOrder)
         {
             long first = (long)chunk * chunkRows;
             int rows = (int)Math.Min(chunkRows, RowCount - first);
-            ReadChunk(buffer.AsSpan(0, rows * record), _dataStart + (first * record));
+            if (!readAhead)
+            {
+                ReadChunk(buffer.AsSpan(0, rows * record), _dataStart + (first * record), CancellationToken.None);
+            }
+
+            readAhead = false;
             int[] rowOrder = Order(rows, shuffle, ref random);
             foreach (int r in rowOrder)
             {
@@ -199,7 +233,90 @@ public sealed class MultiHeadDataFileSource : ICheckedBatchSource, IDisposable
             yield return batch.Take();
         }
 
-        _spareChunk = buffer;
+        StartNextEpochRead(epoch + 1, pass, buffer);
+    }
+
+    /// <summary>Epoch <paramref name="epoch"/>'s chunk order, drawn first from the epoch's generator.</summary>
+    private int[] ChunkOrder(int epoch, ref SplitMix64 random)
+    {
+        int chunks = (int)((RowCount + _options.ChunkRows - 1) / _options.ChunkRows);
+        return Order(chunks, _options.Shuffle && epoch > 0, ref random);
+    }
+
+    /// <summary>
+    /// The buffer for a pass's first chunk: the next-epoch read's, already holding <paramref name="chunk"/> when it
+    /// read that epoch's first chunk in full (then <c>Loaded</c> is true), else a free buffer. A read ahead for
+    /// another epoch, or one that failed, is dropped: the pass reads the chunk itself, and meets any error there.
+    /// </summary>
+    private (byte[] Buffer, bool Loaded) TakeFirstChunk(int epoch, int chunk, int length)
+    {
+        var next = Interlocked.Exchange(ref _nextEpoch, null);
+        if (next is null)
+        {
+            return (TakeChunkBuffer(length), false);
+        }
+
+        if (next.Epoch == epoch && next.Chunk == chunk && next.Read.GetAwaiter().GetResult())
+        {
+            next.Dispose();
+            Interlocked.Increment(ref _nextEpochReadsUsed);
+            return (next.Buffer, true);
+        }
+
+        next.Drop();
+        Interlocked.Increment(ref _nextEpochReadsDropped);
+        return (next.Buffer.Length == length ? next.Buffer : TakeChunkBuffer(length), false);
+    }
+
+    /// <summary>
+    /// Starts reading epoch <paramref name="epoch"/>'s first chunk into <paramref name="buffer"/>, which the pass that
+    /// ends here no longer needs, so that the next pass finds it read.
+    /// </summary>
+    private void StartNextEpochRead(int epoch, object pass, byte[] buffer)
+    {
+        if (_handle.IsClosed || epoch == int.MaxValue)
+        {
+            _spareChunk = buffer;
+            return;
+        }
+
+        var random = new SplitMix64(_options.Seed, epoch);
+        int chunk = ChunkOrder(epoch, ref random)[0];
+        long first = (long)chunk * _options.ChunkRows;
+        int length = (int)Math.Min(_options.ChunkRows, RowCount - first) * _layout.RecordSize;
+        var stop = new CancellationTokenSource();
+        var token = stop.Token;
+        var read = Task.Run(() =>
+        {
+            try
+            {
+                ReadChunk(buffer.AsSpan(0, length), _dataStart + (first * _layout.RecordSize), token);
+                return true;
+            }
+            catch (Exception)
+            {
+                // Dropped, or the file changed or closed: the next pass reads the chunk itself and reports it.
+                return false;
+            }
+        });
+        var previous = Interlocked.Exchange(ref _nextEpoch, new NextEpochRead(epoch, chunk, pass, buffer, stop, read));
+        if (previous is not null)
+        {
+            previous.Drop();
+            Interlocked.Increment(ref _nextEpochReadsDropped);
+        }
+    }
+
+    /// <summary>Drops the next-epoch read started by <paramref name="pass"/>, if it is still pending.</summary>
+    private void DropNextEpochRead(object pass)
+    {
+        var next = Volatile.Read(ref _nextEpoch);
+        if (next is not null && ReferenceEquals(next.Pass, pass) && Interlocked.CompareExchange(ref _nextEpoch, null, next) == next)
+        {
+            next.Drop();
+            Interlocked.Increment(ref _nextEpochReadsDropped);
+            _spareChunk = next.Buffer;
+        }
     }
 
     /// <summary>
@@ -232,13 +349,15 @@ public sealed class MultiHeadDataFileSource : ICheckedBatchSource, IDisposable
         return order;
     }
 
-    private void ReadChunk(Span<byte> destination, long offset)
+    private void ReadChunk(Span<byte> destination, long offset, CancellationToken cancel)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         int done = 0;
         while (done < destination.Length)
         {
-            int read = RandomAccess.Read(_handle, destination[done..], offset + done);
+            cancel.ThrowIfCancellationRequested();
+            // Pieces of at most 4 MB, so that a dropped read ahead stops soon.
+            int read = RandomAccess.Read(_handle, destination.Slice(done, Math.Min(destination.Length - done, 1 << 22)), offset + done);
             if (read == 0)
             {
                 throw new InvalidDataException($"'{Path}' is truncated: it ended at byte {offset + done:N0} while rows were being read; it was changed after it was opened.");
