@@ -68,6 +68,7 @@ internal sealed class ConfidenceRecord : IDisposable
     /// <summary>Records one labelled row.</summary>
     /// <param name="confidence">Its top-label confidence, non-negative.</param>
     /// <param name="hit">Whether its most probable class is its label.</param>
+    /// <exception cref="IOException">The temporary file could not be created or written; the message names its folder.</exception>
     public void Add(double confidence, bool hit)
     {
         int block = InMemoryCount / _blockSize;
@@ -79,7 +80,9 @@ internal sealed class ConfidenceRecord : IDisposable
         _blocks[block][InMemoryCount % _blockSize] = hit ? -confidence : confidence;
         Count = checked(Count + 1);
         InMemoryCount++;
-        if (InMemoryCount == MemoryRows)
+
+        // At or (after a failed write, retried here) above the limit.
+        if (InMemoryCount >= MemoryRows)
         {
             Spill();
         }
@@ -159,24 +162,35 @@ internal sealed class ConfidenceRecord : IDisposable
 
     private void Spill()
     {
-        if (_file is null)
+        string folder = _spillFolder ?? Path.GetTempPath();
+        try
         {
-            string path = Path.Combine(_spillFolder ?? Path.GetTempPath(), $"mhc-aece-{Guid.NewGuid():N}.tmp");
-            _file = File.OpenHandle(
-                path,
-                FileMode.CreateNew,
-                FileAccess.ReadWrite,
-                FileShare.None,
-                OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None);
-            if (!OperatingSystem.IsWindows())
+            if (_file is null)
             {
-                File.Delete(path);
+                string path = Path.Combine(folder, $"mhc-aece-{Guid.NewGuid():N}.tmp");
+                _file = File.OpenHandle(
+                    path,
+                    FileMode.CreateNew,
+                    FileAccess.ReadWrite,
+                    FileShare.None,
+                    OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.Delete(path);
+                }
             }
+
+            double[] sorted = new double[InMemoryCount];
+            SortInMemory(sorted);
+            RandomAccess.Write(_file, MemoryMarshal.AsBytes(sorted.AsSpan()), _fileLength);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException(
+                $"adaptive ECE could not write its sorted confidences (8 bytes per labelled row) to a temporary file in '{folder}': {e.Message}",
+                e);
         }
 
-        double[] sorted = new double[InMemoryCount];
-        SortInMemory(sorted);
-        RandomAccess.Write(_file, MemoryMarshal.AsBytes(sorted.AsSpan()), _fileLength);
         _fileLength += (long)InMemoryCount * sizeof(double);
         _runLengths.Add(InMemoryCount);
         InMemoryCount = 0;

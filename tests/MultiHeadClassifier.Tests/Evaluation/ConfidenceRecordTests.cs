@@ -163,6 +163,47 @@ public sealed class ConfidenceRecordTests : IDisposable
         Directory.EnumerateFileSystemEntries(_folder).Should().BeEmpty();
     }
 
+    [Fact]
+    public void When_rows_pass_the_default_limit_it_should_write_runs_of_262144_and_give_the_in_memory_value_bit_for_bit()
+    {
+        // Arrange: 600,000 rows, confidences on a 1/1000 grid (ties across every run), against a record holding all.
+        var random = new Random(9);
+        using var spilled = new ConfidenceRecord();
+        using var inMemory = new ConfidenceRecord(int.MaxValue, null);
+        for (int i = 0; i < 600_000; i++)
+        {
+            double confidence = 0.2 + (random.Next(801) / 1000.0);
+            bool hit = random.NextDouble() < confidence;
+            spilled.Add(confidence, hit);
+            inMemory.Add(confidence, hit);
+        }
+
+        // Act
+        double? expected = CalibrationError.AdaptiveCalibrationError(inMemory);
+        double? actual = CalibrationError.AdaptiveCalibrationError(spilled);
+
+        // Assert
+        spilled.RunLengths.Should().Equal(262_144, 262_144);
+        spilled.InMemoryCount.Should().Be(600_000 - (2 * 262_144));
+        inMemory.HasSpilled.Should().BeFalse();
+        BitConverter.DoubleToInt64Bits(actual!.Value).Should().Be(BitConverter.DoubleToInt64Bits(expected!.Value));
+    }
+
+    [Fact]
+    public void When_the_temporary_folder_does_not_exist_it_should_name_it_in_the_error()
+    {
+        // Arrange
+        string missing = Path.Combine(_folder, "no-such-folder");
+        using var record = new ConfidenceRecord(2, missing);
+        record.Add(0.5, true);
+
+        // Act
+        Action act = () => record.Add(0.6, false);
+
+        // Assert
+        act.Should().Throw<IOException>().WithMessage($"*temporary file in '{missing}'*");
+    }
+
     private static double? InMemory((double Confidence, bool Hit)[] rows)
     {
         using var record = new ConfidenceRecord();
