@@ -205,6 +205,11 @@ internal static class CalibrationError
             return null;
         }
 
+        if (record.HasSpilled)
+        {
+            return SpilledAdaptiveCalibrationError(record);
+        }
+
         // Pooled buffers: the heads of a report are sorted one after another, so they share one pair.
         double[] sorted = ArrayPool<double>.Shared.Rent(n);
         int[] order = ArrayPool<int>.Shared.Rent(n);
@@ -241,6 +246,95 @@ internal static class CalibrationError
             ArrayPool<double>.Shared.Return(sorted);
             ArrayPool<int>.Shared.Return(order);
         }
+    }
+
+    /// <summary>
+    /// Adaptive ECE of a record that wrote sorted runs to its temporary file: merges the runs and the sorted
+    /// in-memory rows, taking the earliest run on equal confidences, which gives exactly the stable sort of all the
+    /// rows; then sums each equal-mass group in that order, as <see cref="EqualMassError"/> does, so the result is
+    /// the same to the bit. Needs one read buffer per run (64 KiB) and 20 bytes per in-memory row while it runs.
+    /// </summary>
+    private static double SpilledAdaptiveCalibrationError(ConfidenceRecord record)
+    {
+        const int bufferRows = 8192;
+        int n = record.Count;
+        IReadOnlyList<int> runLengths = record.RunLengths;
+        int runs = runLengths.Count + (record.InMemoryCount > 0 ? 1 : 0);
+        var buffers = new double[runs][];
+        var positions = new int[runs];
+        var filled = new int[runs];
+        var nextIndex = new long[runs];
+        var ends = new long[runs];
+        long start = 0;
+        for (int r = 0; r < runLengths.Count; r++)
+        {
+            nextIndex[r] = start;
+            start += runLengths[r];
+            ends[r] = start;
+            buffers[r] = new double[Math.Min(bufferRows, runLengths[r])];
+        }
+
+        if (runs > runLengths.Count)
+        {
+            // The last rows are still in memory: their sorted packed values are the last run's one buffer.
+            int last = runs - 1;
+            buffers[last] = new double[record.InMemoryCount];
+            record.SortInMemory(buffers[last]);
+            filled[last] = record.InMemoryCount;
+        }
+
+        bool Refill(int r)
+        {
+            if (positions[r] < filled[r])
+            {
+                return true;
+            }
+
+            if (r >= runLengths.Count || nextIndex[r] == ends[r])
+            {
+                return false;
+            }
+
+            int count = (int)Math.Min(buffers[r].Length, ends[r] - nextIndex[r]);
+            record.ReadSpilled(nextIndex[r], buffers[r].AsSpan(0, count));
+            nextIndex[r] += count;
+            filled[r] = count;
+            positions[r] = 0;
+            return true;
+        }
+
+        // Smallest confidence first; on equal confidences the earlier run, whose rows were recorded earlier.
+        var queue = new PriorityQueue<int, (double Confidence, int Run)>();
+        for (int r = 0; r < runs; r++)
+        {
+            if (Refill(r))
+            {
+                queue.Enqueue(r, (Math.Abs(buffers[r][positions[r]]), r));
+            }
+        }
+
+        double ece = 0;
+        for (int b = 0; b < BinCount; b++)
+        {
+            int size = (n / BinCount) + (b < n % BinCount ? 1 : 0);
+            double confidenceSum = 0;
+            int correct = 0;
+            for (int j = 0; j < size; j++)
+            {
+                int r = queue.Dequeue();
+                double packed = buffers[r][positions[r]++];
+                confidenceSum += Math.Abs(packed);
+                correct += double.IsNegative(packed) ? 1 : 0;
+                if (Refill(r))
+                {
+                    queue.Enqueue(r, (Math.Abs(buffers[r][positions[r]]), r));
+                }
+            }
+
+            ece += Math.Abs(correct - confidenceSum) / n;
+        }
+
+        return ece;
     }
 
     /// <summary>Σ_b |hits_b − Σ confidence_b| / N over the 15 equal-mass groups of the first n sorted rows.</summary>

@@ -8,8 +8,9 @@ namespace MultiHeadClassifier.Evaluation;
 /// Evaluates every head of a model or an ensemble over labelled rows given in chunks, one
 /// <see cref="HeadEvaluationAccumulator"/> per head: add each chunk's probabilities and predictions (or decision
 /// rules) with <c>Add</c>, in row order, then read the <see cref="EvaluationReport"/> with <see cref="ToReport"/>. The
-/// report is exactly the one <see cref="ModelEvaluator"/> gives for all the rows at once. Memory is fixed except for
-/// 8 bytes per labelled row and head, which adaptive ECE needs (see <see cref="HeadEvaluationAccumulator"/>).
+/// report is exactly the one <see cref="ModelEvaluator"/> gives for all the rows at once. Memory does not grow with
+/// the rows: adaptive ECE's record of 8 bytes per labelled row and head is held in memory up to 262,144 rows per
+/// head and written to a temporary file in sorted runs beyond that (see <see cref="HeadEvaluationAccumulator"/>).
 /// Not thread-safe.
 /// </summary>
 public sealed class EvaluationAccumulator

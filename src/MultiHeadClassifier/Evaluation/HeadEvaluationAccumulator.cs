@@ -18,10 +18,14 @@ namespace MultiHeadClassifier.Evaluation;
 /// </para>
 /// <para>
 /// Adaptive ECE needs every labelled row, because its equal-mass bins are cut at ranks of the sorted confidences
-/// (no exact fixed-memory method exists for such quantile sums). It keeps one double per labelled row: the
-/// row's top-label confidence, its sign marking whether the row is a hit. That is <b>8 bytes per labelled row</b>,
-/// growing in blocks of 512 KiB, and <see cref="ToEvaluation"/> needs 12 bytes more per labelled row while it
-/// sorts them. Rows with a missing label cost nothing.
+/// and each bin's confidences are summed in sorted order. It records one double per labelled row: the row's
+/// top-label confidence, its sign marking whether the row is a hit. The first 262,144 labelled rows are held in
+/// memory (up to 2 MiB, growing in blocks of 512 KiB), and <see cref="ToEvaluation"/> needs 12 bytes more per such
+/// row while it sorts them. Beyond that, each 262,144 rows are sorted and written as one run to a temporary file
+/// (8 bytes per labelled row on disk, in <see cref="Path.GetTempPath"/>; removed from the folder at once, its space
+/// given back when the accumulator is collected or the process ends), and <see cref="ToEvaluation"/> merges the
+/// runs with a 64 KiB buffer each. So memory no longer grows with the rows, and the adaptive ECE is the same, bit
+/// for bit, as the in-memory sort gives. Rows with a missing label cost nothing.
 /// </para>
 /// </remarks>
 public sealed class HeadEvaluationAccumulator
@@ -29,7 +33,7 @@ public sealed class HeadEvaluationAccumulator
     private readonly long[,] _confusion;
     private readonly ReliabilityBinCounts _topLabel = new();
     private readonly ReliabilityBinCounts[] _perClass;
-    private readonly ConfidenceRecord _confidences = new();
+    private readonly ConfidenceRecord _confidences;
     private double _nllSum;
     private double _brierSum;
 
@@ -39,8 +43,18 @@ public sealed class HeadEvaluationAccumulator
     /// <exception cref="ArgumentException">The name is null, empty or white space.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 1.</exception>
     public HeadEvaluationAccumulator(string name, int classCount)
+        : this(name, classCount, new ConfidenceRecord())
+    {
+    }
+
+    /// <summary>Starts an empty evaluation of one head whose adaptive-ECE record is <paramref name="confidences"/>.</summary>
+    /// <param name="name">The head's name.</param>
+    /// <param name="classCount">K, the head's class count (at least 1).</param>
+    /// <param name="confidences">An empty record (e.g. with a small in-memory limit, to test the spilled path).</param>
+    internal HeadEvaluationAccumulator(string name, int classCount, ConfidenceRecord confidences)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _confidences = confidences;
         ArrayChecks.RequireClassCount(classCount, nameof(classCount));
         Name = name;
         ClassCount = classCount;

@@ -46,7 +46,8 @@ public static class ModelEvaluator
     /// <summary>
     /// Evaluates a model over labelled rows given in chunks, in order: predicts, corrects and decides chunk by chunk
     /// and keeps only the running counts and sums of <see cref="EvaluationAccumulator"/>, so memory does not grow
-    /// with the rows except for adaptive ECE's 8 bytes per labelled row and head. The report equals
+    /// with the rows (adaptive ECE's 8 bytes per labelled row and head go to a temporary file beyond 262,144 rows per
+    /// head). The report equals
     /// <see cref="Evaluate(MultiHeadModel, MultiHeadDataset, LogitCorrection, DecisionRule?)"/>'s on all the rows
     /// at once, bit for bit, as long as each chunk's probabilities are those the whole data would give its rows
     /// (true of <see cref="MultiHeadModel.Predict(MultiHeadDataset, int)"/> when every chunk but the last holds a
