@@ -120,7 +120,7 @@ public static class EvaluateCommand
     /// One model's evaluation after the correction and, when a report is asked for, without it: the data is checked
     /// in one streamed pass (the whole-file errors, in the same order), the correction and decision prepared, then the
     /// rows are read, scored and counted in chunks of <see cref="ModelInputs.ChunkRows"/>, so memory does not grow with the rows
-    /// beyond adaptive ECE's 8 bytes per labelled row and head (see <see cref="HeadEvaluationAccumulator"/>).
+    /// (adaptive ECE's per-row records go to a temporary file in sorted runs; see <see cref="HeadEvaluationAccumulator"/>).
     /// </summary>
     private static (string Name, EvaluationReport After, EvaluationReport? Before) Evaluate(CliContext context, EvaluateSettings settings, ModelDirectory model, string name, DecisionRule rule)
     {
