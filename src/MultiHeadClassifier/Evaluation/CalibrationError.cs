@@ -221,24 +221,7 @@ internal static class CalibrationError
                 order[i] = i;
             }
 
-            // An unstable sort of primitives, then each run of equal confidences put back in row order: a stable sort.
-            Array.Sort(sorted, order, 0, n);
-            for (int start = 0; start < n;)
-            {
-                int end = start + 1;
-                while (end < n && sorted[end] == sorted[start])
-                {
-                    end++;
-                }
-
-                if (end - start > 1)
-                {
-                    Array.Sort(order, start, end - start);
-                }
-
-                start = end;
-            }
-
+            ConfidenceRecord.SortStably(sorted, order, n);
             return EqualMassError(record, sorted, order, n);
         }
         finally

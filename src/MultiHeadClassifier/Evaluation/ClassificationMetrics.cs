@@ -180,33 +180,8 @@ internal static class ClassificationMetrics
         return (double)correct / n;
     }
 
-    internal static double? BalancedAccuracy(long[,] confusion)
-    {
-        if (Total(confusion) == 0)
-        {
-            return null;
-        }
-
-        int k = confusion.GetLength(0);
-        double sum = 0;
-        int classes = 0;
-        for (int c = 0; c < k; c++)
-        {
-            long rowSum = 0;
-            for (int j = 0; j < k; j++)
-            {
-                rowSum += confusion[c, j];
-            }
-
-            if (rowSum > 0)
-            {
-                sum += (double)confusion[c, c] / rowSum;
-                classes++;
-            }
-        }
-
-        return sum / classes;
-    }
+    internal static double? BalancedAccuracy(long[,] confusion) =>
+        Total(confusion) == 0 ? null : MeanOverLabelledClasses(confusion, c => confusion[c, c]);
 
     internal static double? MacroF1(long[,] confusion)
     {
@@ -229,72 +204,70 @@ internal static class ClassificationMetrics
     internal static double? MeanAbsoluteError(long[,] confusion)
     {
         long n = Total(confusion);
-        if (n == 0)
-        {
-            return null;
-        }
-
-        long total = 0;
-        for (int i = 0; i < confusion.GetLength(0); i++)
-        {
-            for (int j = 0; j < confusion.GetLength(1); j++)
-            {
-                total += Math.Abs(i - j) * confusion[i, j];
-            }
-        }
-
-        return (double)total / n;
+        return n == 0 ? null : (double)DistanceTotal(confusion, squared: false) / n;
     }
 
-    internal static double? MacroAveragedMeanAbsoluteError(long[,] confusion)
-    {
-        if (Total(confusion) == 0)
-        {
-            return null;
-        }
-
-        int k = confusion.GetLength(0);
-        double sum = 0;
-        int present = 0;
-        for (int c = 0; c < k; c++)
-        {
-            long errors = 0;
-            long rows = 0;
-            for (int j = 0; j < k; j++)
-            {
-                errors += Math.Abs(c - j) * confusion[c, j];
-                rows += confusion[c, j];
-            }
-
-            if (rows > 0)
-            {
-                sum += (double)errors / rows;
-                present++;
-            }
-        }
-
-        return sum / present;
-    }
+    internal static double? MacroAveragedMeanAbsoluteError(long[,] confusion) =>
+        Total(confusion) == 0 ? null : MeanOverLabelledClasses(confusion, c => RowDistanceTotal(confusion, c, squared: false));
 
     internal static double? RootMeanSquaredError(long[,] confusion)
     {
         long n = Total(confusion);
-        if (n == 0)
-        {
-            return null;
-        }
+        return n == 0 ? null : Math.Sqrt((double)DistanceTotal(confusion, squared: true) / n);
+    }
 
-        long total = 0;
-        for (int i = 0; i < confusion.GetLength(0); i++)
+    /// <summary>The mean, over the classes with at least one true row, of <paramref name="numerator"/>(c) / that class's rows.</summary>
+    private static double MeanOverLabelledClasses(long[,] confusion, Func<int, long> numerator)
+    {
+        double sum = 0;
+        int classes = 0;
+        for (int c = 0; c < confusion.GetLength(0); c++)
         {
-            for (int j = 0; j < confusion.GetLength(1); j++)
+            long rows = RowSum(confusion, c);
+            if (rows > 0)
             {
-                long d = i - j;
-                total += d * d * confusion[i, j];
+                sum += (double)numerator(c) / rows;
+                classes++;
             }
         }
 
-        return Math.Sqrt((double)total / n);
+        return sum / classes;
+    }
+
+    /// <summary>Σ over every cell of |true − predicted| (squared when <paramref name="squared"/>) × its count (integers, so exact).</summary>
+    private static long DistanceTotal(long[,] confusion, bool squared)
+    {
+        long total = 0;
+        for (int c = 0; c < confusion.GetLength(0); c++)
+        {
+            total += RowDistanceTotal(confusion, c, squared);
+        }
+
+        return total;
+    }
+
+    /// <summary>Σ over true class <paramref name="c"/>'s row of |c − predicted| (squared when <paramref name="squared"/>) × its count.</summary>
+    private static long RowDistanceTotal(long[,] confusion, int c, bool squared)
+    {
+        long total = 0;
+        for (int j = 0; j < confusion.GetLength(1); j++)
+        {
+            long d = Math.Abs(c - j);
+            total += (squared ? d * d : d) * confusion[c, j];
+        }
+
+        return total;
+    }
+
+    private static long RowSum(long[,] confusion, int c)
+    {
+        long sum = 0;
+        for (int j = 0; j < confusion.GetLength(1); j++)
+        {
+            sum += confusion[c, j];
+        }
+
+        return sum;
     }
 
     internal static PerClassMetrics PerClass(long[,] confusion)
@@ -307,11 +280,10 @@ internal static class ClassificationMetrics
         for (int c = 0; c < k; c++)
         {
             long tp = confusion[c, c];
-            long rowSum = 0;
+            long rowSum = RowSum(confusion, c);
             long colSum = 0;
             for (int j = 0; j < k; j++)
             {
-                rowSum += confusion[c, j];
                 colSum += confusion[j, c];
             }
 

@@ -113,7 +113,25 @@ internal sealed class ConfidenceRecord : IDisposable
             order[i] = i;
         }
 
-        // As CalibrationError's in-memory sort: unstable, then each run of equal confidences put back in row order.
+        SortStably(keys, order, n);
+
+        for (int j = 0; j < n; j++)
+        {
+            destination[j] = Packed(order[j]);
+        }
+    }
+
+    /// <summary>
+    /// Sorts the first <paramref name="n"/> <paramref name="keys"/> ascending, carrying <paramref name="order"/>
+    /// (the rows' recording indices, ascending on entry) along, stably: an unstable sort of primitives, then each
+    /// run of equal keys put back in recording order. The in-memory and spilled adaptive ECE both sort this way, so
+    /// they cut their bins at the same rows.
+    /// </summary>
+    /// <param name="keys">The confidences; at least <paramref name="n"/> long.</param>
+    /// <param name="order">The row indices; at least <paramref name="n"/> long.</param>
+    /// <param name="n">The rows to sort.</param>
+    internal static void SortStably(double[] keys, int[] order, int n)
+    {
         Array.Sort(keys, order, 0, n);
         for (int start = 0; start < n;)
         {
@@ -129,11 +147,6 @@ internal sealed class ConfidenceRecord : IDisposable
             }
 
             start = end;
-        }
-
-        for (int j = 0; j < n; j++)
-        {
-            destination[j] = Packed(order[j]);
         }
     }
 
